@@ -1,0 +1,324 @@
+"""From an HTML page to the article's fields: title, date, source, paragraphs.
+
+Site rules (:class:`postcrawl.sites.PageRules`) are tried first: a body selector such as
+``.detail-news``; where none matches, trafilatura finds the main text on the whole page. Either
+way the chrome filter (:mod:`postcrawl.chrome`) then removes what is not the article.
+No Scrapy here: the extract pipeline and ``postcrawl extract`` both call :func:`extract_article`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from urllib.parse import urljoin
+
+import lxml.html
+import trafilatura
+from cssselect import GenericTranslator, SelectorError
+from lxml import etree
+
+from postcrawl import dates
+from postcrawl.chrome import LineMeta, filter_chrome, parse_meta_line
+from postcrawl.sites import Site, site_for_url
+from postcrawl.textnorm import clean_line, to_simplified
+
+# Larger pages are refused: no real article page comes near this, and lxml would hold it all.
+MAX_PAGE_BYTES = 5 * 1024 * 1024
+# A body container with less text than this is not the article (an empty template slot).
+MIN_BODY_CHARS = 20
+
+_BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article blockquote dd dt dl "
+    "center pre figure figcaption header footer aside nav form hr td th".split()
+)
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "svg", "select")
+_ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv)$", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|–|-)\s*")
+
+
+class ExtractionError(ValueError):
+    """The page holds no article that can be archived; ``str()`` is a one-line reason and
+    ``kind`` a short key for stats (``empty``, ``binary``, ``too-large``, ``no-text``, …)."""
+
+    def __init__(self, reason: str, kind: str = "no-article") -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+@dataclass
+class PageHints:
+    """What a list page or API said about an article before it was fetched."""
+
+    title: str | None = None
+    published: str | None = None
+    source: str | None = None
+    author: str | None = None
+
+
+@dataclass
+class Extracted:
+    """The article as the extractor read it, before normalization."""
+
+    url: str
+    site: str
+    title: str
+    paragraphs: list[str]
+    published: str | None = None
+    undated_reason: str | None = None
+    source: str | None = None
+    author: str | None = None
+    forwarded_from: str | None = None
+    original_url: str | None = None
+    attachments: list[str] = field(default_factory=list)
+    method: str = "selector"  # "selector" (site rule) or "trafilatura" (whole-page fallback)
+    dropped: Counter[str] = field(default_factory=Counter)
+    normalized_body: str = ""
+    body_hash: str = ""
+
+
+def decode_html(data: bytes | str, declared: str | None = None) -> str:
+    """The page as text. Tries the declared charset, the page's own ``<meta charset>``, UTF-8,
+    then GB18030 (historical bureau pages declare UTF-8 and are GBK, or the reverse)."""
+    if len(data) > MAX_PAGE_BYTES:
+        raise ExtractionError(f"page too large: {len(data):,} bytes > {MAX_PAGE_BYTES:,}", "too-large")
+    if not data.strip():
+        raise ExtractionError("empty page", "empty")
+    if isinstance(data, str):
+        return data
+    head = data[:4096]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractionError("binary content, not an HTML page", "binary")
+    candidates: list[str] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates.append("utf-8-sig")
+    if declared:
+        candidates.append(declared)
+    if m := _META_CHARSET.search(data[:4096]):
+        candidates.append(m[1].decode("ascii", "replace"))
+    candidates += ["utf-8", "gb18030"]
+    for name in candidates:
+        name = "gb18030" if name.lower().replace("-", "") in {"gbk", "gb2312", "gb18030"} else name
+        try:
+            return data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("gb18030", errors="replace")
+
+
+@cache
+def _xpath(css: str) -> etree.XPath:
+    return etree.XPath(GenericTranslator().css_to_xpath(css))
+
+
+def select(tree: etree._Element, css: str) -> list[etree._Element]:
+    """Elements matching a CSS selector (compiled once per selector)."""
+    try:
+        return _xpath(css)(tree)
+    except SelectorError as exc:  # a bad selector in a site row is a bug: say which
+        raise ValueError(f"bad CSS selector in site rules: {css!r}: {exc}") from exc
+
+
+def element_lines(element: etree._Element) -> list[str]:
+    """The visible text of *element* as cleaned lines, one per block (p, div, br, li, …)."""
+    parts: list[str] = []
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        tag = node.tag if isinstance(node.tag, str) else None
+        if event == "start":
+            if tag in _BLOCK_TAGS:
+                parts.append("\n")
+            if tag is not None and node.text and tag not in _DROP_TAGS:
+                parts.append(node.text)
+        else:
+            if tag in _BLOCK_TAGS:
+                parts.append("\n")
+            if node.tail and node is not element:
+                parts.append(node.tail)
+    return [line for line in (clean_line(s) for s in "".join(parts).split("\n")) if line]
+
+
+def _texts(tree: etree._Element, selectors: Iterable[str]) -> list[str]:
+    out = []
+    for css in selectors:
+        for el in select(tree, css):
+            text = el.get("content") if el.tag == "meta" else " ".join(element_lines(el))
+            if text and (text := clean_line(text)):
+                out.append(text)
+    return out
+
+
+def _title(tree: etree._Element, site: Site, hints: PageHints) -> str | None:
+    selectors = (*site.rules.title, "meta[name=ArticleTitle]", "meta[property='og:title']", "h1")
+    for text in _texts(tree, selectors):
+        return text
+    if hints.title:
+        return clean_line(hints.title)
+    # Last resort: the <title>, without the site's name that follows a separator.
+    for el in select(tree, "title"):
+        text = clean_line(el.text_content() or "")
+        if text:
+            return _TITLE_SEPARATORS.split(text)[0] or text
+    return None
+
+
+def _attachments(tree: etree._Element, site: Site, base_url: str) -> list[str]:
+    found: list[str] = []
+    for css in site.rules.attachments:
+        for container in select(tree, css):
+            for a in container.iter("a"):
+                href = (a.get("href") or "").strip()
+                if href and _ATTACHMENT_EXT.search(href.split("?")[0]):
+                    url = urljoin(base_url, href)
+                    if url not in found:
+                        found.append(url)
+    return found
+
+
+def _body_element(tree: etree._Element, site: Site) -> etree._Element | None:
+    for css in site.rules.body:
+        for el in select(tree, css):
+            if len("".join(el.itertext()).strip()) >= MIN_BODY_CHARS:
+                return el
+    return None
+
+
+def _remove(tree: etree._Element, selectors: Iterable[str]) -> None:
+    for css in (*selectors, *_DROP_TAGS):
+        for el in select(tree, css):
+            parent = el.getparent()
+            if parent is not None:
+                el.drop_tree() if isinstance(el, lxml.html.HtmlElement) else parent.remove(el)
+
+
+def _page_meta(tree: etree._Element, site: Site) -> LineMeta:
+    """Metadata from the site's meta elements (the ``.info`` line and its like)."""
+    meta = LineMeta()
+    for css in site.rules.meta:
+        for el in select(tree, css):
+            for line in element_lines(el):
+                parsed = parse_meta_line(to_simplified(line))
+                if parsed is not None:
+                    meta.merge(parsed)
+    return meta
+
+
+def _scan_page_meta(tree: etree._Element) -> LineMeta:
+    """A date/source line anywhere on the page: the fallback when no rule found one."""
+    meta = LineMeta()
+    body = tree.find("body")
+    for line in element_lines(body if body is not None else tree):
+        parsed = parse_meta_line(to_simplified(line))
+        if parsed is not None and parsed.published:
+            meta.merge(parsed)
+            break
+    return meta
+
+
+def _meta_published(tree: etree._Element) -> str | None:
+    for css in ("meta[name=PubDate]", "meta[property='article:published_time']", "meta[name=pubdate]"):
+        for el in select(tree, css):
+            if found := dates.find_datetime(el.get("content") or ""):
+                return found
+    return None
+
+
+def parse_html(text: str) -> etree._Element:
+    """An lxml tree of *text*; raises :class:`ExtractionError` when nothing parses."""
+    text = _XML_DECL.sub("", text, count=1)
+    try:
+        tree = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"not an HTML page: {exc}", "not-html") from None
+    if tree is None:
+        raise ExtractionError("not an HTML page", "not-html")
+    return tree
+
+
+def extract_article(
+    page: bytes | str,
+    url: str,
+    site: Site | None = None,
+    hints: PageHints | None = None,
+    encoding: str | None = None,
+) -> Extracted:
+    """Read the article on *page* (fetched from *url*). Raises :class:`ExtractionError`."""
+    site = site or site_for_url(url)
+    hints = hints or PageHints()
+    tree = parse_html(decode_html(page, encoding))
+
+    title = _title(tree, site, hints)
+    header_texts = _texts(tree, site.rules.header)
+    attachments = _attachments(tree, site, url)
+    meta = _page_meta(tree, site)
+
+    body = _body_element(tree, site)
+    if body is not None:
+        _remove(body, site.rules.remove)
+        lines = element_lines(body)
+        method = "selector"
+    else:
+        if meta.published is None:
+            meta.merge(_scan_page_meta(tree))
+        text = trafilatura.extract(
+            tree,
+            url=url,
+            output_format="txt",
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+        )
+        lines = [line for line in (clean_line(s) for s in (text or "").split("\n")) if line]
+        method = "trafilatura"
+
+    result = filter_chrome(
+        lines,
+        title=title,
+        header_texts=header_texts,
+        chrome_lines=site.rules.chrome_lines,
+    )
+    meta.merge(result.meta)
+    if not result.paragraphs:
+        raise ExtractionError(f"no article text found ({method})", "no-text")
+    if not title:
+        raise ExtractionError("no title found", "no-title")
+
+    published, undated_reason = _publication_date(tree, url, hints, meta)
+    source = clean_line(hints.source) if hints.source else None
+    return Extracted(
+        url=url,
+        site=site.name,
+        title=title,
+        paragraphs=result.paragraphs,
+        published=published,
+        undated_reason=undated_reason,
+        source=source or meta.source or meta.forwarded_from or site.display_name,
+        author=(clean_line(hints.author) if hints.author else None) or meta.author,
+        forwarded_from=meta.forwarded_from,
+        original_url=meta.original_url,
+        attachments=attachments,
+        method=method,
+        dropped=result.dropped,
+    )
+
+
+def _publication_date(
+    tree: etree._Element, url: str, hints: PageHints, meta: LineMeta
+) -> tuple[str | None, str | None]:
+    """The publication date and, when there is none, why. The list/API date outranks the page;
+    ``meta[name=PubDate]`` comes last, as on this CMS it can be the page's generation time."""
+    for candidate in (
+        dates.find_datetime(hints.published or ""),
+        meta.published,
+        dates.day_from_url(url),
+        _meta_published(tree),
+    ):
+        if candidate:
+            return candidate, None
+    month = dates.month_from_url(url)
+    if month:
+        return None, f"no date on the page; the URL gives only the month {month}"
+    return None, "no date on the page, in the list or in the URL"

@@ -1,0 +1,173 @@
+"""``index.sqlite3``: articles, the URLs each was seen at, what the crawl has seen, full text.
+
+The index is derived: :func:`rebuild` makes it again from the article files and
+``manifest.jsonl``. It is laid out for people too (``datasette data/index.sqlite3``): one row per
+article with its body, one row per URL (provenance), an FTS5 ``trigram`` table over title and
+body (trigram matches Chinese substrings of three characters or more).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    hash TEXT PRIMARY KEY,           -- first 16 hex digits of SHA-256 of the normalized body
+    path TEXT NOT NULL UNIQUE,       -- the article file, relative to the archive root
+    title TEXT NOT NULL,
+    published TEXT,                  -- YYYY-MM-DD[ HH:MM[:SS]], publication (not crawl) time
+    day TEXT,                        -- YYYY-MM-DD
+    month TEXT,                      -- YYYY-MM
+    undated_reason TEXT,             -- why there is no date, for files under undated/
+    source TEXT,                     -- 来源: issuing bureau or paper, else the site's name
+    author TEXT,
+    site TEXT NOT NULL,              -- the site row (spider name) it was stored from
+    province TEXT,                   -- for bureau sites
+    url TEXT,                        -- the URL it was stored from (NULL: file without manifest line)
+    official_url TEXT,               -- the bureau's own page for it, where seen
+    original_url TEXT,               -- the 原文链接 a repost named
+    forwarded_from TEXT,             -- 转自
+    attachments TEXT,                -- JSON list of attachment URLs
+    crawled_at TEXT,                 -- when it was fetched (UTC)
+    paragraphs INTEGER NOT NULL,
+    chars INTEGER NOT NULL,
+    body TEXT NOT NULL               -- the paragraphs, one per line
+);
+CREATE INDEX IF NOT EXISTS articles_site ON articles(site);
+CREATE INDEX IF NOT EXISTS articles_month ON articles(month);
+CREATE INDEX IF NOT EXISTS articles_day ON articles(day);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
+
+CREATE TABLE IF NOT EXISTS urls (
+    url TEXT PRIMARY KEY,
+    hash TEXT NOT NULL REFERENCES articles(hash),
+    site TEXT NOT NULL,
+    official INTEGER NOT NULL DEFAULT 0,  -- 1: a bureau's own page
+    relation TEXT NOT NULL,               -- stored | duplicate | near-duplicate | claimed
+    similarity REAL,                      -- 1.0 for the same normalized body
+    claimed_original TEXT,                -- the 原文链接 this page gave
+    crawled_at TEXT
+);
+CREATE INDEX IF NOT EXISTS urls_hash ON urls(hash);
+
+CREATE TABLE IF NOT EXISTS seen (
+    url TEXT PRIMARY KEY,
+    hash TEXT,                            -- NULL when the page was seen but not archived
+    status TEXT NOT NULL,                 -- stored | duplicate | skipped
+    seen_at TEXT
+);
+
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, body, content='articles', content_rowid='rowid', tokenize='trigram'
+);
+CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, body)
+    VALUES ('delete', old.rowid, old.title, old.body);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, body)
+    VALUES ('delete', old.rowid, old.title, old.body);
+    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+"""
+
+ARTICLE_COLUMNS = (
+    "hash path title published day month undated_reason source author site province url "
+    "official_url original_url forwarded_from attachments crawled_at paragraphs chars body"
+).split()
+URL_COLUMNS = "url hash site official relation similarity claimed_original crawled_at".split()
+
+
+def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, waiting on locks."""
+    path = Path(path)
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            conn.executescript(SCHEMA)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taken at once (``BEGIN IMMEDIATE``), rolled back on error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _insert(conn: sqlite3.Connection, table: str, columns: list[str], row: Mapping[str, Any]) -> None:
+    values = [row.get(c) for c in columns]
+    placeholders = ",".join("?" * len(columns))
+    conn.execute(
+        f"INSERT OR REPLACE INTO {table} ({','.join(columns)}) VALUES ({placeholders})", values
+    )
+
+
+def article_row(record: Mapping[str, Any], paragraphs: list[str]) -> dict[str, Any]:
+    """An ``articles`` row from a manifest article record and the article's paragraphs."""
+    published = record.get("published")
+    attachments = record.get("attachments") or []
+    return {
+        **{c: record.get(c) for c in ARTICLE_COLUMNS},
+        "day": published[:10] if published else None,
+        "month": published[:7] if published else None,
+        "attachments": json.dumps(attachments, ensure_ascii=False) if attachments else None,
+        "official_url": record.get("url") if record.get("official") else None,
+        "paragraphs": len(paragraphs),
+        "chars": sum(len(p) for p in paragraphs),
+        "body": "\n".join(paragraphs),
+    }
+
+
+def insert_article(conn: sqlite3.Connection, row: Mapping[str, Any]) -> None:
+    """Add (or replace) one article row; the FTS table follows through triggers."""
+    _insert(conn, "articles", ARTICLE_COLUMNS, row)
+
+
+def insert_url(conn: sqlite3.Connection, row: Mapping[str, Any]) -> None:
+    """Record that an article was seen at a URL. A bureau page becomes the article's official URL."""
+    _insert(conn, "urls", URL_COLUMNS, row)
+    if row.get("official"):
+        conn.execute(
+            "UPDATE articles SET official_url = ? WHERE hash = ? AND official_url IS NULL",
+            (row["url"], row["hash"]),
+        )
+
+
+def mark_seen(
+    conn: sqlite3.Connection, url: str, body_hash: str | None, status: str, seen_at: str | None
+) -> None:
+    """Remember that *url* was fetched and what became of it."""
+    conn.execute(
+        "INSERT OR REPLACE INTO seen (url, hash, status, seen_at) VALUES (?, ?, ?, ?)",
+        (url, body_hash, status, seen_at),
+    )
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """Empty every table (inside the caller's transaction), keeping the schema."""
+    for table in ("urls", "seen", "articles"):
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")

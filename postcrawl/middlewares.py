@@ -1,0 +1,48 @@
+"""Downloader middleware: retries that back off."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+DELAY_KEY = "postcrawl_retry_delay"
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry, waiting ``base * 2**(n-1)`` seconds (capped) before the n-th retry.
+
+    Scrapy's own middleware retries at once; a bureau server answering 502 under load needs
+    a pause more than a second request. ``POSTCRAWL_RETRY_BACKOFF_BASE = 0`` turns the wait off
+    (tests do).
+    """
+
+    def __init__(self, settings: BaseSettings):
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("POSTCRAWL_RETRY_BACKOFF_BASE", 2.0)
+        self.backoff_max = settings.getfloat("POSTCRAWL_RETRY_BACKOFF_MAX", 60.0)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        o = cls(crawler.settings)
+        o.crawler = crawler
+        return o
+
+    def _retry(self, request: Request, reason: str | Exception | type[Exception]) -> Request | None:
+        retry = super()._retry(request, reason)
+        if retry is not None and self.backoff_base > 0:
+            attempt = retry.meta.get("retry_times", 1)
+            retry.meta[DELAY_KEY] = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        return retry
+
+    async def process_request(self, request: Request) -> None:
+        delay = request.meta.pop(DELAY_KEY, 0)
+        if delay:
+            logger.debug("waiting %.1fs before retrying %s", delay, request.url)
+            await asyncio.sleep(delay)

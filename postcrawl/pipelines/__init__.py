@@ -1,0 +1,55 @@
+"""Item pipelines, one step each, in ``ITEM_PIPELINES`` order: extract → normalize → dedupe → store.
+
+Each counts what it does in ``postcrawl/<step>/...`` stats and drops with a reason.
+"""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from postcrawl.archive import ArchiveStore
+from postcrawl.extraction import Extracted
+from postcrawl.sites import SITES, Site, site_for_url
+
+_ARCHIVES: weakref.WeakKeyDictionary[Crawler, ArchiveStore] = weakref.WeakKeyDictionary()
+
+
+def archive_for(crawler: Crawler) -> ArchiveStore:
+    """The crawl's one :class:`ArchiveStore` (root ``POSTCRAWL_DATA_DIR``), closed with the spider."""
+    store = _ARCHIVES.get(crawler)
+    if store is None:
+        root = Path(crawler.settings.get("POSTCRAWL_DATA_DIR") or "data")
+        store = ArchiveStore(root, fsync=crawler.settings.getbool("POSTCRAWL_FSYNC", True))
+        _ARCHIVES[crawler] = store
+
+        def close(*_: object) -> None:
+            if _ARCHIVES.pop(crawler, None) is not None:
+                store.close()
+
+        crawler.signals.connect(close, signal=signals.spider_closed, weak=False)
+    return store
+
+
+def item_site(adapter: ItemAdapter) -> Site:
+    """The site row of an item: by its ``site`` name, else by its URL."""
+    return SITES.get(adapter.get("site") or "") or site_for_url(adapter["url"])
+
+
+_EXTRACTED_FIELDS = (
+    "url site title paragraphs published undated_reason source author forwarded_from "
+    "original_url attachments normalized_body body_hash"
+).split()
+
+
+def to_extracted(adapter: ItemAdapter) -> Extracted:
+    """The plain-module view of an item that has been through extraction."""
+    values = {name: adapter.get(name) for name in _EXTRACTED_FIELDS}
+    values["normalized_body"] = values["normalized_body"] or ""
+    values["body_hash"] = values["body_hash"] or ""
+    values["attachments"] = list(values["attachments"] or [])
+    return Extracted(**values)

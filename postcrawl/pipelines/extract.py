@@ -1,0 +1,60 @@
+"""Step 1: read the article out of the fetched page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from postcrawl.extraction import ExtractionError, PageHints, extract_article
+from postcrawl.items import ArticleItem
+from postcrawl.pipelines import item_site
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    """Runs :func:`postcrawl.extraction.extract_article` on ``item.body``; drops pages with no
+    article (``postcrawl/extract/dropped/<kind>``) and frees the raw body once read."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        adapter = ItemAdapter(item)
+        site = item_site(adapter)
+        hints = PageHints(
+            title=adapter.get("hint_title"),
+            published=adapter.get("hint_published"),
+            source=adapter.get("hint_source"),
+            author=adapter.get("hint_author"),
+        )
+        try:
+            extracted = extract_article(
+                adapter["body"], adapter["url"], site=site, hints=hints, encoding=adapter.get("encoding")
+            )
+        except ExtractionError as exc:
+            self.stats.inc_value(f"postcrawl/extract/dropped/{exc.kind}")
+            raise DropItem(f"no article at {adapter['url']}: {exc}") from None
+        self.stats.inc_value("postcrawl/extract/articles")
+        self.stats.inc_value(f"postcrawl/extract/method/{extracted.method}")
+        for rule, count in extracted.dropped.items():
+            self.stats.inc_value(f"postcrawl/extract/chrome/{rule}", count)
+        if extracted.published is None:
+            self.stats.inc_value("postcrawl/extract/undated")
+        for name in ("title", "paragraphs", "published", "undated_reason", "source", "author",
+                     "forwarded_from", "original_url", "attachments"):
+            adapter[name] = getattr(extracted, name)
+        adapter["site"] = extracted.site
+        adapter["body"] = b""  # the page is read; do not carry megabytes through the pipeline
+        return item

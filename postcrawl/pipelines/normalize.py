@@ -1,0 +1,45 @@
+"""Step 2: simplified Chinese, tidy text, the normalized body and its hash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from postcrawl.extraction import ExtractionError
+from postcrawl.items import ArticleItem
+from postcrawl.normalize import normalize_extracted
+from postcrawl.pipelines import to_extracted
+from postcrawl.textnorm import is_traditional
+
+
+class NormalizePipeline:
+    """Runs :func:`postcrawl.normalize.normalize_extracted`; counts traditional pages converted."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        adapter = ItemAdapter(item)
+        article = to_extracted(adapter)
+        if is_traditional(article.title + "".join(article.paragraphs)):
+            self.stats.inc_value("postcrawl/normalize/traditional")
+        try:
+            normalized = normalize_extracted(article)
+        except ExtractionError as exc:
+            self.stats.inc_value(f"postcrawl/normalize/dropped/{exc.kind}")
+            raise DropItem(f"nothing left of {adapter['url']} after normalization") from None
+        for name in ("title", "paragraphs", "source", "author", "forwarded_from",
+                     "normalized_body", "body_hash"):
+            adapter[name] = getattr(normalized, name)
+        self.stats.inc_value("postcrawl/normalize/articles")
+        return item

@@ -1,0 +1,131 @@
+"""Text normalization: simplified Chinese, no pinyin annotations, tidy whitespace, body hash.
+
+Plain functions with no Scrapy dependency. The archive contract (archive-format.md) defines
+two forms of the body:
+
+* the *stored* text: paragraphs converted to simplified Chinese where the page is traditional,
+  pinyin annotations removed, NFKC-folded (full-width ASCII becomes half-width, as in the
+  seeds), whitespace runs collapsed;
+* the *normalized* body, which the hash covers: the stored paragraphs converted to simplified
+  Chinese, NFKC-folded, with all whitespace removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+
+import opencc
+
+# A syllable of Hanyu Pinyin, tone-marked or toneless (the neutral tone has no mark).
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN_SYLLABLE = (
+    rf"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?[aeiouüv{_TONED}][a-zü{_TONED}]{{0,4}}"
+    rf"|[nmh]?[{_TONED}]g?"
+)
+# Some traditional renderings print the reading after a character: 衡陽(yáng)新聞網(wǎng).
+# Only a lone syllable in brackets directly after a CJK character counts, so ordinary
+# parentheticals such as (通讯员:李无我) or (APP) are left alone.
+_PINYIN_ANNOTATION = re.compile(
+    rf"(?<=[\u3400-\u9fff\uf900-\ufaff])\s?[(（]\s?(?:{_PINYIN_SYLLABLE})\s?[)）]"
+)
+# A damaged annotation whose "(" was lost to a "?" in the source: 人民日?qǐng)?bào). Only
+# tone-marked syllables count here, so ordinary text after a question mark is never touched.
+_DAMAGED_ANNOTATION = re.compile(
+    rf"[?？]\s?(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?[a-zü]{{0,2}}[{_TONED}][a-zü]{{0,3}}\s?[)）]"
+)
+_WHITESPACE_RUN = re.compile(r"\s+")
+_ALL_WHITESPACE = re.compile(r"\s+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+# Share of CJK characters that must be traditional-only before a text counts as traditional.
+# Simplified text can carry a stray traditional character (a name, a quoted title); converting
+# such a text would rewrite it, so only clearly traditional texts are converted for storage.
+TRADITIONAL_SHARE = 0.02
+TRADITIONAL_MIN_CHARS = 3
+
+
+@cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _traditional_chars() -> frozenset[str]:
+    """The characters that OpenCC's t2s conversion changes: the traditional-only ones."""
+    block = "".join(chr(c) for c in range(0x4E00, 0xA000))
+    converted = _t2s().convert(block)
+    # t2s maps character for character within this block, so positions line up.
+    if len(converted) != len(block):  # pragma: no cover - guards an OpenCC behaviour change
+        return frozenset(c for c in block if _t2s().convert(c) != c)
+    return frozenset(a for a, b in zip(block, converted, strict=True) if a != b)
+
+
+def traditional_count(text: str) -> int:
+    """How many traditional-only characters *text* contains."""
+    trad = _traditional_chars()
+    return sum(1 for ch in text if ch in trad)
+
+
+def is_traditional(text: str) -> bool:
+    """Whether *text* is written in traditional Chinese (and so should be converted)."""
+    count = traditional_count(text)
+    if count < TRADITIONAL_MIN_CHARS:
+        return False
+    cjk = len(_CJK.findall(text))
+    return cjk > 0 and count / cjk >= TRADITIONAL_SHARE
+
+
+def to_simplified(text: str) -> str:
+    """Convert *text* to simplified Chinese; a text with no traditional character is returned as is."""
+    if traditional_count(text) == 0:
+        return text
+    return _t2s().convert(text)
+
+
+def strip_pinyin(text: str) -> str:
+    """Remove pinyin annotations such as the ``(yáng)`` in ``衡陽(yáng)``."""
+    return _DAMAGED_ANNOTATION.sub("", _PINYIN_ANNOTATION.sub("", text))
+
+
+def clean_line(text: str) -> str:
+    """One stored line: NFKC-folded, pinyin removed, whitespace runs collapsed, trimmed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = strip_pinyin(text)
+    return _WHITESPACE_RUN.sub(" ", text).strip()
+
+
+def clean_paragraphs(paragraphs: Iterable[str], *, simplify: bool | None = None) -> list[str]:
+    """The stored form of *paragraphs*: cleaned lines, simplified when the text is traditional.
+
+    ``simplify=None`` decides from the text itself (:func:`is_traditional`); empty lines go.
+    """
+    lines = [line for line in (clean_line(p) for p in paragraphs) if line]
+    if simplify is None:
+        simplify = is_traditional("".join(lines))
+    if simplify:
+        lines = [_t2s().convert(line) for line in lines]
+    return lines
+
+
+def normalized_body(paragraphs: Iterable[str]) -> str:
+    """The text the hash covers: simplified, NFKC-folded, all whitespace removed."""
+    joined = "".join(paragraphs)
+    text = unicodedata.normalize("NFKC", to_simplified(strip_pinyin(joined)))
+    # NFKC can turn compatibility characters into traditional ones; convert again if so.
+    text = to_simplified(text)
+    return _ALL_WHITESPACE.sub("", text)
+
+
+def body_hash(normalized: str) -> str:
+    """The 16-hex-digit article id: the start of the SHA-256 of the normalized body."""
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
+
+
+def comparable(text: str) -> str:
+    """A form for comparing short lines (titles, captions): simplified, no punctuation or spaces."""
+    text = normalized_body([text])
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
