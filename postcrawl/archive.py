@@ -134,8 +134,14 @@ class ArchiveStore:
         return self.conn.execute("SELECT 1 FROM urls WHERE url = ?", (url,)).fetchone() is not None
 
     # -- writes ----------------------------------------------------------------------------
-    def add(self, article: Extracted, *, crawled_at: str | None = None, official: bool = False,
-            province: str | None = None) -> StoreResult:
+    def add(
+        self,
+        article: Extracted,
+        *,
+        crawled_at: str | None = None,
+        official: bool = False,
+        province: str | None = None,
+    ) -> StoreResult:
         """Archive a normalized article, or record its URL if the same body is already there."""
         if not article.body_hash:
             raise ValueError("article is not normalized: no body hash")
@@ -176,13 +182,22 @@ class ArchiveStore:
             self._append_manifest(record)
             with index.transaction(self.conn):
                 index.insert_article(self.conn, index.article_row(record, article.paragraphs))
-                index.insert_url(self.conn, self._url_row(article, crawled_at, official, "stored", 1.0))
+                index.insert_url(
+                    self.conn, self._url_row(article, crawled_at, official, "stored", 1.0)
+                )
                 self.seen.mark(article.url, article.body_hash, "stored", crawled_at)
             return StoreResult("stored", article.body_hash, rel)
 
-    def add_sighting(self, article: Extracted, *, crawled_at: str | None = None,
-                     official: bool = False, relation: str = "duplicate",
-                     similarity: float = 1.0, body_hash: str | None = None) -> StoreResult:
+    def add_sighting(
+        self,
+        article: Extracted,
+        *,
+        crawled_at: str | None = None,
+        official: bool = False,
+        relation: str = "duplicate",
+        similarity: float = 1.0,
+        body_hash: str | None = None,
+    ) -> StoreResult:
         """Record that an archived article (by *body_hash*, default the article's own) was
         also seen at ``article.url``: a repost, a second URL, a near-duplicate."""
         target = body_hash or article.body_hash
@@ -193,20 +208,35 @@ class ArchiveStore:
             self._sighting(article, crawled_at or utc_now(), official, relation, similarity, target)
             return StoreResult("duplicate", target, path)
 
-    def record_skip(self, url: str, site: str, reason: str, *, crawled_at: str | None = None) -> None:
+    def record_skip(
+        self, url: str, site: str, reason: str, *, crawled_at: str | None = None
+    ) -> None:
         """Remember a page that was fetched and deliberately not archived (not postal, say),
         so incremental crawls do not fetch it again. Failures are not recorded here."""
         crawled_at = crawled_at or utc_now()
         with self.locked():
             self._append_manifest(
-                {"event": "skip", "url": url, "site": site, "reason": reason, "crawled_at": crawled_at}
+                {
+                    "event": "skip",
+                    "url": url,
+                    "site": site,
+                    "reason": reason,
+                    "crawled_at": crawled_at,
+                }
             )
             with index.transaction(self.conn):
                 self.seen.mark(url, None, "skipped", crawled_at)
 
     # -- internals -------------------------------------------------------------------------
-    def _sighting(self, article: Extracted, crawled_at: str, official: bool, relation: str,
-                  similarity: float, body_hash: str | None = None) -> None:
+    def _sighting(
+        self,
+        article: Extracted,
+        crawled_at: str,
+        official: bool,
+        relation: str,
+        similarity: float,
+        body_hash: str | None = None,
+    ) -> None:
         target = body_hash or article.body_hash
         row = self._url_row(article, crawled_at, official, relation, similarity)
         row["hash"] = target
@@ -221,8 +251,9 @@ class ArchiveStore:
                 self.seen.mark(article.url, target, status, crawled_at)
 
     @staticmethod
-    def _url_row(article: Extracted, crawled_at: str, official: bool, relation: str,
-                 similarity: float) -> dict[str, Any]:
+    def _url_row(
+        article: Extracted, crawled_at: str, official: bool, relation: str, similarity: float
+    ) -> dict[str, Any]:
         return {
             "url": article.url,
             "hash": article.body_hash,
@@ -325,9 +356,18 @@ def rebuild_index(root: Path | str) -> RebuildReport:
                     report.missing_files.append(rel)
                     continue
                 index.insert_article(conn, index.article_row(record, list(doc.paragraphs)))
-                index.insert_url(conn, {**record, "relation": "stored", "similarity": 1.0,
-                                        "claimed_original": record.get("original_url")})
-                index.mark_seen(conn, record["url"], record["hash"], "stored", record.get("crawled_at"))
+                index.insert_url(
+                    conn,
+                    {
+                        **record,
+                        "relation": "stored",
+                        "similarity": 1.0,
+                        "claimed_original": record.get("original_url"),
+                    },
+                )
+                index.mark_seen(
+                    conn, record["url"], record["hash"], "stored", record.get("crawled_at")
+                )
                 indexed.add(rel)
                 report.articles += 1
             elif event == "url":
@@ -336,7 +376,9 @@ def rebuild_index(root: Path | str) -> RebuildReport:
                     continue
                 index.insert_url(conn, record)
                 status = "stored" if record.get("relation") == "stored" else "duplicate"
-                index.mark_seen(conn, record["url"], record["hash"], status, record.get("crawled_at"))
+                index.mark_seen(
+                    conn, record["url"], record["hash"], status, record.get("crawled_at")
+                )
                 report.urls += 1
             elif event == "skip":
                 index.mark_seen(conn, record["url"], None, "skipped", record.get("crawled_at"))
@@ -353,8 +395,14 @@ def rebuild_index(root: Path | str) -> RebuildReport:
                 continue
             m = _ARTICLE_FILE.match(path.name)
             assert m is not None
-            record = {"hash": m[2], "path": rel, "title": doc.title, "published": doc.published,
-                      "source": doc.source, "site": "unknown"}
+            record = {
+                "hash": m[2],
+                "path": rel,
+                "title": doc.title,
+                "published": doc.published,
+                "source": doc.source,
+                "site": "unknown",
+            }
             index.insert_article(conn, index.article_row(record, list(doc.paragraphs)))
             report.orphan_files.append(rel)
             report.articles += 1

@@ -45,7 +45,10 @@ def _rule(name: str, pattern: str, *, tail: bool = False) -> Rule:
 
 RULES: tuple[Rule, ...] = (
     _rule("banner", r"^(欢迎(访问|光临|来到|您访问)|welcome to)"),
-    _rule("breadcrumb", r"^(当前位置|您所在的位置|您的位置|所在位置|当前的位置|位置)\s*[:：>]?|^首页\s*>"),
+    _rule(
+        "breadcrumb",
+        r"^(当前位置|您所在的位置|您的位置|所在位置|当前的位置|位置)\s*[:：>]?|^首页\s*>",
+    ),
     _rule("breadcrumb", r"^[^。,，!?！？]{0,60}(\s*>\s*[^。,，>]{1,12}){2,}\s*(正文)?[:：]?$"),
     _rule("share", r"^(分享到|分享至|一键分享)|^(扫一扫|用手机扫描|扫描二维码|微信扫一扫)"),
     _rule("share", r"扫一扫在手机|在手机(上)?打开当前页"),
@@ -54,12 +57,24 @@ RULES: tuple[Rule, ...] = (
         r"^([【\[]?\s*(打印|关闭|打印本页|关闭窗口|打印文章|收藏|返回顶部|字号|大|中|小)\s*[】\]]?[\s|]*)+$",
     ),
     _rule("rolling", r"^(滚动新闻|滚动|最新消息|热点推荐|推荐阅读|相关阅读|延伸阅读|热门文章)$"),
-    _rule("hot-list", r"^(今日热搜|热搜|相关新闻|相关文章|热门推荐|猜你喜欢|热点新闻)\s*[:：]?$", tail=True),
+    _rule(
+        "hot-list",
+        r"^(今日热搜|热搜|相关新闻|相关文章|热门推荐|猜你喜欢|热点新闻)\s*[:：]?$",
+        tail=True,
+    ),
     _rule("repost-link", r"^(原文链接|原文地址|原文网址)\s*[:：]", tail=True),
     _rule("disclaimer", r"^[【\[]?\s*免责声明\s*[】\]]?", tail=True),
     _rule("disclaimer", r"本站部分信息由|本网部分转载|凡本网未注明|凡注明[\"“]?来源", tail=True),
-    _rule("disclaimer", r"未经(本网|本站)?(允许|授权|书面授权)[^。]{0,12}不得(转载|复制|镜像)", tail=True),
-    _rule("disclaimer", r"(独家)?授权[^。]{0,20}发布,?未经|转载请注明(出处|来源)|版权归原作者", tail=True),
+    _rule(
+        "disclaimer",
+        r"未经(本网|本站)?(允许|授权|书面授权)[^。]{0,12}不得(转载|复制|镜像)",
+        tail=True,
+    ),
+    _rule(
+        "disclaimer",
+        r"(独家)?授权[^。]{0,20}发布,?未经|转载请注明(出处|来源)|版权归原作者",
+        tail=True,
+    ),
     _rule("disclaimer", r"无法联系到权利人|如涉及作品内容、版权"),
     _rule(
         "contact",
@@ -69,14 +84,16 @@ RULES: tuple[Rule, ...] = (
     _rule("contact", r"违法和不良信息举报|(联系邮箱|客服QQ)\s*[:：]"),
     _rule("copyright", r"版权所有|all rights reserved|copyright|©|\(c\)\s*\d{4}"),
     _rule("copyright", r"ICP备|ICP证|公网安备|网安备\d|网站标识码"),
-    _rule("sponsor", r"^(主办单位|承办单位|主办|承办|技术支持|网站维护|协办)\s*[:：]|主办\s*-{1,2}|^[^。]{2,30}主办$"),
+    _rule(
+        "sponsor",
+        r"^(主办单位|承办单位|主办|承办|技术支持|网站维护|协办)\s*[:：]|主办\s*-{1,2}|^[^。]{2,30}主办$",
+    ),
     _rule("editor", r"^[(（\[]?\s*(责编|责任编辑|编辑|审核|校对|终审|初审)\s*[:：]"),
     _rule("counter", r"^(浏览次数|阅读次数|点击数|访问量|阅读量)\s*[:：]"),
 )
 
 MENU_WORDS = frozenset(
-    "首页 本网概况 网站概况 关于我们 联系我们 会员服务 免责声明 网站地图 版权声明 网站声明 "
-    "法律声明 隐私政策 广告服务 意见反馈 帮助中心 投稿须知 网站导航 使用帮助".split()
+    ["首页", "本网概况", "网站概况", "关于我们", "联系我们", "会员服务", "免责声明", "网站地图", "版权声明", "网站声明", "法律声明", "隐私政策", "广告服务", "意见反馈", "帮助中心", "投稿须知", "网站导航", "使用帮助"]
 )
 
 
@@ -106,7 +123,9 @@ class FilterResult:
     dropped: Counter[str] = field(default_factory=Counter)
 
 
-_FIELD_STOP = r"(?=\s*(?:作者|编辑|责任编辑|发布日期|发布时间|日期|时间|点击|浏览|字号|来源|转自|$))"
+_FIELD_STOP = (
+    r"(?=\s*(?:作者|编辑|责任编辑|发布日期|发布时间|日期|时间|点击|浏览|字号|来源|转自|$))"
+)
 _SOURCE = re.compile(r"(?:文章来源|信息来源|稿件来源|来源)\s*[:：]\s*(\S+?)" + _FIELD_STOP)
 _AUTHOR = re.compile(r"(?:作者|记者|撰稿)\s*[:：]\s*(\S+?)" + _FIELD_STOP)
 _FORWARDED = re.compile(r"^转自\s*[:：]\s*(\S+)")
@@ -218,20 +237,28 @@ def filter_chrome(
                 dropped["tail"] += 1
                 break
             continue
-        if not kept and not is_prose(view):
-            # Head region: a short line before the article starts. Kicker, pre-title and title
-            # lines repeat here, or are part of the title; a real opening heading is neither.
-            if head_counts[key] > 1 or (title_key and (key in title_key or title_key in key)):
-                dropped["headline-copy"] += 1
-                continue
+        # Head region: a short line before the article starts. Kicker, pre-title and title
+        # lines repeat here, or are part of the title; a real opening heading is neither.
+        in_head = not kept and not is_prose(view)
+        if in_head and (head_counts[key] > 1 or _overlaps(key, title_key)):
+            dropped["headline-copy"] += 1
+            continue
         kept.append(line)
 
     # A closing byline ("山西晚报·山河+记者 王茜") is metadata, not body.
-    if kept and not _SENTENCE_END.search(kept[-1]) and len(kept[-1]) <= MAX_HEADER_LINE:
-        if _BYLINE.search(to_simplified(kept[-1])):
-            meta.author = meta.author or kept.pop()
-            dropped["byline"] += 1
+    if kept and _is_byline(kept[-1]):
+        meta.author = meta.author or kept.pop()
+        dropped["byline"] += 1
     return FilterResult(kept, meta, dropped)
+
+
+def _overlaps(key: str, title_key: str) -> bool:
+    return bool(title_key) and (key in title_key or title_key in key)
+
+
+def _is_byline(line: str) -> bool:
+    short = len(line) <= MAX_HEADER_LINE and not _SENTENCE_END.search(line)
+    return short and bool(_BYLINE.search(to_simplified(line)))
 
 
 def _head(lines: list[str]) -> list[str]:

@@ -45,8 +45,11 @@ class RunSummary:
     def summary(self) -> str:
         """The summary text of the stats so far."""
         stats: dict[str, Any] = self.stats.get_stats()
-        counts = {k: v for k, v in sorted(stats.items())
-                  if k.startswith("postcrawl/") and k != FAILURES_KEY and isinstance(v, int | float)}
+        counts = {
+            k: v
+            for k, v in sorted(stats.items())
+            if k.startswith("postcrawl/") and k != FAILURES_KEY and isinstance(v, int | float)
+        }
         lines = ["postcrawl run summary:"]
         lines += [f"  {key}: {value}" for key, value in counts.items()] or ["  nothing archived"]
         failures = stats.get(FAILURES_KEY) or []

@@ -31,8 +31,7 @@ MAX_PAGE_BYTES = 5 * 1024 * 1024
 MIN_BODY_CHARS = 20
 
 _BLOCK_TAGS = frozenset(
-    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article blockquote dd dt dl "
-    "center pre figure figcaption header footer aside nav form hr td th".split()
+    ["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section", "article", "blockquote", "dd", "dt", "dl", "center", "pre", "figure", "figcaption", "header", "footer", "aside", "nav", "form", "hr", "td", "th"]
 )
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "svg", "select")
 _ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv)$", re.I)
@@ -85,7 +84,9 @@ def decode_html(data: bytes | str, declared: str | None = None) -> str:
     """The page as text. Tries the declared charset, the page's own ``<meta charset>``, UTF-8,
     then GB18030 (historical bureau pages declare UTF-8 and are GBK, or the reverse)."""
     if len(data) > MAX_PAGE_BYTES:
-        raise ExtractionError(f"page too large: {len(data):,} bytes > {MAX_PAGE_BYTES:,}", "too-large")
+        raise ExtractionError(
+            f"page too large: {len(data):,} bytes > {MAX_PAGE_BYTES:,}", "too-large"
+        )
     if not data.strip():
         raise ExtractionError("empty page", "empty")
     if isinstance(data, str):
@@ -219,7 +220,11 @@ def _scan_page_meta(tree: etree._Element) -> LineMeta:
 
 
 def _meta_published(tree: etree._Element) -> str | None:
-    for css in ("meta[name=PubDate]", "meta[property='article:published_time']", "meta[name=pubdate]"):
+    for css in (
+        "meta[name=PubDate]",
+        "meta[property='article:published_time']",
+        "meta[name=pubdate]",
+    ):
         for el in select(tree, css):
             if found := dates.find_datetime(el.get("content") or ""):
                 return found

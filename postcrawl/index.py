@@ -81,11 +81,8 @@ CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE ON articles BEGIN
 END;
 """
 
-ARTICLE_COLUMNS = (
-    "hash path title published day month undated_reason source author site province url "
-    "official_url original_url forwarded_from attachments crawled_at paragraphs chars body"
-).split()
-URL_COLUMNS = "url hash site official relation similarity claimed_original crawled_at".split()
+ARTICLE_COLUMNS = ["hash", "path", "title", "published", "day", "month", "undated_reason", "source", "author", "site", "province", "url", "official_url", "original_url", "forwarded_from", "attachments", "crawled_at", "paragraphs", "chars", "body"]
+URL_COLUMNS = ["url", "hash", "site", "official", "relation", "similarity", "claimed_original", "crawled_at"]
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
@@ -117,7 +114,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
-def _insert(conn: sqlite3.Connection, table: str, columns: list[str], row: Mapping[str, Any]) -> None:
+def _insert(
+    conn: sqlite3.Connection, table: str, columns: list[str], row: Mapping[str, Any]
+) -> None:
     values = [row.get(c) for c in columns]
     placeholders = ",".join("?" * len(columns))
     conn.execute(

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from postcrawl.extraction import ExtractionError, Extracted
-from postcrawl.textnorm import body_hash, clean_line, clean_paragraphs, is_traditional, normalized_body
+from postcrawl.extraction import Extracted, ExtractionError
+from postcrawl.textnorm import (
+    body_hash,
+    clean_line,
+    clean_paragraphs,
+    is_traditional,
+    normalized_body,
+)
 
 
 def normalize_extracted(article: Extracted) -> Extracted:

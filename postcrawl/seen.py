@@ -28,7 +28,9 @@ class SeenStore(Protocol):
         """Whether an article with this normalized-body hash is archived."""
         ...
 
-    def mark(self, url: str, body_hash: str | None, status: SeenStatus, seen_at: str | None) -> None:
+    def mark(
+        self, url: str, body_hash: str | None, status: SeenStatus, seen_at: str | None
+    ) -> None:
         """Record what became of *url*."""
         ...
 
@@ -59,7 +61,9 @@ class SqliteSeenStore:
         row = self._conn.execute("SELECT 1 FROM articles WHERE hash = ?", (body_hash,)).fetchone()
         return row is not None
 
-    def mark(self, url: str, body_hash: str | None, status: SeenStatus, seen_at: str | None) -> None:
+    def mark(
+        self, url: str, body_hash: str | None, status: SeenStatus, seen_at: str | None
+    ) -> None:
         index.mark_seen(self._conn, url, body_hash, status, seen_at)
 
     def close(self) -> None:

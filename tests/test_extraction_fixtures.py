@@ -65,14 +65,18 @@ def test_list_hint_date_outranks_the_page() -> None:
     from postcrawl.extraction import PageHints
 
     fx = fixture_named("gd_spb", "004_original")
-    article = extract_article(fx.html.read_bytes(), fx.url, hints=PageHints(published="2023-10-25 18:00:00"))
+    article = extract_article(
+        fx.html.read_bytes(), fx.url, hints=PageHints(published="2023-10-25 18:00:00")
+    )
     assert article.published == "2023-10-25 18:00:00"
 
 
 def test_trafilatura_fallback_when_no_site_rule_matches() -> None:
     fx = fixture_named("txyddy", "004_txyddy_repost")
     # The same page under an unknown host: no site rules, trafilatura on the whole page.
-    article = normalize_extracted(extract_article(fx.html.read_bytes(), "http://unknown.example/a.html"))
+    article = normalize_extracted(
+        extract_article(fx.html.read_bytes(), "http://unknown.example/a.html")
+    )
     assert article.method == "trafilatura"
     assert article.site == "generic"
     assert article.paragraphs[0] == fx.expected["paragraphs"][0]

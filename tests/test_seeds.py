@@ -41,8 +41,13 @@ def test_seed_text_filters_to_the_expected_article(seed: str) -> None:
         chrome_lines=site.rules.chrome_lines,
     )
     article = normalize_extracted(
-        Extracted(url=expected["url"], site=site_name, title=expected["title"],
-                  paragraphs=result.paragraphs, author=result.meta.author)
+        Extracted(
+            url=expected["url"],
+            site=site_name,
+            title=expected["title"],
+            paragraphs=result.paragraphs,
+            author=result.meta.author,
+        )
     )
     assert article.paragraphs == expected["paragraphs"]
     if expected.get("original_url"):
@@ -50,4 +55,6 @@ def test_seed_text_filters_to_the_expected_article(seed: str) -> None:
     if expected.get("author"):
         assert article.author == expected["author"]
     if seed in {"000", "001", "004"}:  # the seeds that show a date line
-        assert result.meta.published and expected["published"].startswith(result.meta.published[:10])
+        assert result.meta.published and expected["published"].startswith(
+            result.meta.published[:10]
+        )

@@ -43,11 +43,14 @@ def data_dir(args: argparse.Namespace, *, must_exist: bool = True) -> Path:
     root: Path = args.data_dir or Path(os.environ.get("POSTCRAWL_DATA_DIR") or "data")
     if must_exist:
         if not root.is_dir():
-            raise CliError(f"no archive at {root}: the folder does not exist (run a crawl first, "
-                           "or point --data-dir / POSTCRAWL_DATA_DIR at an archive)")
+            raise CliError(
+                f"no archive at {root}: the folder does not exist (run a crawl first, "
+                "or point --data-dir / POSTCRAWL_DATA_DIR at an archive)"
+            )
         if not (root / "manifest.jsonl").exists() and not (root / "index.sqlite3").exists():
-            raise CliError(f"no archive at {root}: no manifest.jsonl or index.sqlite3 "
-                           "(run a crawl first)")
+            raise CliError(
+                f"no archive at {root}: no manifest.jsonl or index.sqlite3 (run a crawl first)"
+            )
     return root
 
 
@@ -66,8 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``postcrawl`` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         return int(args.handler(args) or 0)
     except CliError as exc:

@@ -23,7 +23,9 @@ def register(subparsers: Any) -> None:
         "print the archive document (or JSON). Exit status 1 when the page has no article.",
     )
     p.add_argument("page", type=Path, help="saved HTML file ('-' for standard input)")
-    p.add_argument("--url", required=True, help="the URL the page was fetched from (picks the site)")
+    p.add_argument(
+        "--url", required=True, help="the URL the page was fetched from (picks the site)"
+    )
     p.add_argument("--site", help="force a site row instead of choosing by URL")
     p.add_argument("--encoding", help="charset the server declared, if known")
     p.add_argument("--json", action="store_true", help="print one JSON object instead")
@@ -56,13 +58,19 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise CliError(str(exc.args[0]), 2) from None
     try:
-        article = normalize_extracted(extract_article(page, args.url, site=site, encoding=args.encoding))
+        article = normalize_extracted(
+            extract_article(page, args.url, site=site, encoding=args.encoding)
+        )
     except ExtractionError as exc:
         raise CliError(f"no article in {args.page}: {exc}") from None
     if args.json:
         print(json.dumps(as_json(article), ensure_ascii=False, indent=2))
     else:
-        doc = document.Document(article.title, article.published, article.source or site.display_name,
-                                tuple(article.paragraphs))
+        doc = document.Document(
+            article.title,
+            article.published,
+            article.source or site.display_name,
+            tuple(article.paragraphs),
+        )
         sys.stdout.write(document.render(doc))
     return 0

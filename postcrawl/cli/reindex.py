@@ -21,8 +21,10 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     root = data_dir(args)
     report = rebuild_index(root)
-    print(f"reindexed {root}: {report.articles} articles, {report.urls} further URLs, "
-          f"{report.skipped_urls} skipped URLs")
+    print(
+        f"reindexed {root}: {report.articles} articles, {report.urls} further URLs, "
+        f"{report.skipped_urls} skipped URLs"
+    )
     if report.bad_manifest_lines:
         print(f"  {report.bad_manifest_lines} manifest lines unreadable (torn or unknown), skipped")
     if report.missing_files:
@@ -30,5 +32,7 @@ def run(args: argparse.Namespace) -> int:
         for rel in report.missing_files[:20]:
             print(f"    {rel}")
     if report.orphan_files:
-        print(f"  {len(report.orphan_files)} files had no manifest line; indexed from the file alone")
+        print(
+            f"  {len(report.orphan_files)} files had no manifest line; indexed from the file alone"
+        )
     return 0

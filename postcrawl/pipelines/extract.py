@@ -41,7 +41,11 @@ class ExtractPipeline:
         )
         try:
             extracted = extract_article(
-                adapter["body"], adapter["url"], site=site, hints=hints, encoding=adapter.get("encoding")
+                adapter["body"],
+                adapter["url"],
+                site=site,
+                hints=hints,
+                encoding=adapter.get("encoding"),
             )
         except ExtractionError as exc:
             self.stats.inc_value(f"postcrawl/extract/dropped/{exc.kind}")
@@ -52,8 +56,17 @@ class ExtractPipeline:
             self.stats.inc_value(f"postcrawl/extract/chrome/{rule}", count)
         if extracted.published is None:
             self.stats.inc_value("postcrawl/extract/undated")
-        for name in ("title", "paragraphs", "published", "undated_reason", "source", "author",
-                     "forwarded_from", "original_url", "attachments"):
+        for name in (
+            "title",
+            "paragraphs",
+            "published",
+            "undated_reason",
+            "source",
+            "author",
+            "forwarded_from",
+            "original_url",
+            "attachments",
+        ):
             adapter[name] = getattr(extracted, name)
         adapter["site"] = extracted.site
         adapter["body"] = b""  # the page is read; do not carry megabytes through the pipeline

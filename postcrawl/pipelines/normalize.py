@@ -38,8 +38,15 @@ class NormalizePipeline:
         except ExtractionError as exc:
             self.stats.inc_value(f"postcrawl/normalize/dropped/{exc.kind}")
             raise DropItem(f"nothing left of {adapter['url']} after normalization") from None
-        for name in ("title", "paragraphs", "source", "author", "forwarded_from",
-                     "normalized_body", "body_hash"):
+        for name in (
+            "title",
+            "paragraphs",
+            "source",
+            "author",
+            "forwarded_from",
+            "normalized_body",
+            "body_hash",
+        ):
             adapter[name] = getattr(normalized, name)
         self.stats.inc_value("postcrawl/normalize/articles")
         return item
