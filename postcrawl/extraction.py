@@ -31,7 +31,40 @@ MAX_PAGE_BYTES = 5 * 1024 * 1024
 MIN_BODY_CHARS = 20
 
 _BLOCK_TAGS = frozenset(
-    ["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section", "article", "blockquote", "dd", "dt", "dl", "center", "pre", "figure", "figcaption", "header", "footer", "aside", "nav", "form", "hr", "td", "th"]
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "blockquote",
+        "dd",
+        "dt",
+        "dl",
+        "center",
+        "pre",
+        "figure",
+        "figcaption",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "form",
+        "hr",
+        "td",
+        "th",
+    ]
 )
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "svg", "select")
 _ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv)$", re.I)

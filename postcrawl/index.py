@@ -81,8 +81,38 @@ CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE ON articles BEGIN
 END;
 """
 
-ARTICLE_COLUMNS = ["hash", "path", "title", "published", "day", "month", "undated_reason", "source", "author", "site", "province", "url", "official_url", "original_url", "forwarded_from", "attachments", "crawled_at", "paragraphs", "chars", "body"]
-URL_COLUMNS = ["url", "hash", "site", "official", "relation", "similarity", "claimed_original", "crawled_at"]
+ARTICLE_COLUMNS = [
+    "hash",
+    "path",
+    "title",
+    "published",
+    "day",
+    "month",
+    "undated_reason",
+    "source",
+    "author",
+    "site",
+    "province",
+    "url",
+    "official_url",
+    "original_url",
+    "forwarded_from",
+    "attachments",
+    "crawled_at",
+    "paragraphs",
+    "chars",
+    "body",
+]
+URL_COLUMNS = [
+    "url",
+    "hash",
+    "site",
+    "official",
+    "relation",
+    "similarity",
+    "claimed_original",
+    "crawled_at",
+]
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:

@@ -40,7 +40,21 @@ def item_site(adapter: ItemAdapter) -> Site:
     return SITES.get(adapter.get("site") or "") or site_for_url(adapter["url"])
 
 
-_EXTRACTED_FIELDS = ["url", "site", "title", "paragraphs", "published", "undated_reason", "source", "author", "forwarded_from", "original_url", "attachments", "normalized_body", "body_hash"]
+_EXTRACTED_FIELDS = [
+    "url",
+    "site",
+    "title",
+    "paragraphs",
+    "published",
+    "undated_reason",
+    "source",
+    "author",
+    "forwarded_from",
+    "original_url",
+    "attachments",
+    "normalized_body",
+    "body_hash",
+]
 
 
 def to_extracted(adapter: ItemAdapter) -> Extracted:
