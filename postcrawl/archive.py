@@ -99,7 +99,14 @@ class ArchiveStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self.fsync = fsync
         self._lock_fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        self.conn = index.connect(self.root / INDEX)
+        # Switching to WAL and creating the schema take locks that do not wait politely;
+        # two processes opening a new archive at once would collide without the archive lock.
+        try:
+            with self.locked():
+                self.conn = index.connect(self.root / INDEX)
+        except BaseException:
+            os.close(self._lock_fd)
+            raise
         self.seen: SeenStore = seen or SqliteSeenStore(self.conn)
 
     # -- lifecycle -------------------------------------------------------------------------

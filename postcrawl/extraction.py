@@ -29,6 +29,8 @@ from postcrawl.textnorm import clean_line, to_simplified
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 # A body container with less text than this is not the article (an empty template slot).
 MIN_BODY_CHARS = 20
+# Less article text than this is a menu or a stub page, not an article.
+MIN_ARTICLE_CHARS = 20
 
 _BLOCK_TAGS = frozenset(
     [
@@ -319,7 +321,7 @@ def extract_article(
         chrome_lines=site.rules.chrome_lines,
     )
     meta.merge(result.meta)
-    if not result.paragraphs:
+    if sum(len(p) for p in result.paragraphs) < MIN_ARTICLE_CHARS:
         raise ExtractionError(f"no article text found ({method})", "no-text")
     if not title:
         raise ExtractionError("no title found", "no-title")

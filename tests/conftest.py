@@ -8,6 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Tests do not time things (benchmarks do): no per-example deadline.
+settings.register_profile("postcrawl", deadline=None, print_blob=True)
+settings.load_profile("postcrawl")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -1,0 +1,232 @@
+"""The archive store: files, manifest, index, duplicates, crashes, concurrency, reindex."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from postcrawl import document
+from postcrawl.archive import MANIFEST, ArchiveStore, read_manifest, rebuild_index
+from postcrawl.extraction import Extracted, extract_article
+from postcrawl.normalize import normalize_extracted
+from tests.conftest import fixture_named, page_fixtures
+
+
+def _article(site: str, stem: str) -> Extracted:
+    fx = fixture_named(site, stem)
+    return normalize_extracted(extract_article(fx.html.read_bytes(), fx.url))
+
+
+def _synthetic(n: int, published: str | None = "2024-01-02 08:00:00") -> Extracted:
+    body = [
+        f"第{n}号通知：邮政管理局召开第{n}次会议，部署寄递渠道安全工作。",
+        f"会议要求各单位落实第{n}项任务。",
+    ]
+    return normalize_extracted(
+        Extracted(
+            url=f"https://gd.spb.gov.cn/a/{n}.shtml",
+            site="gd_spb",
+            title=f"通知{n}",
+            paragraphs=body,
+            published=published,
+            source="广东省邮政管理局",
+        )
+    )
+
+
+def _rows(root: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(root / "index.sqlite3") as conn:
+        return [tuple(r) for r in conn.execute(sql)]
+
+
+def test_store_writes_the_dated_file_manifest_and_index(archive_root: Path) -> None:
+    article = _article("gd_spb", "004_original")
+    with ArchiveStore(archive_root) as store:
+        result = store.add(article, official=True, province="广东")
+    assert result.status == "stored"
+    assert result.path == f"2023/10/26/000_{article.body_hash}.txt"
+    text = (archive_root / result.path).read_text(encoding="utf-8")
+    assert text == (
+        f"{article.title}\n\n2023-10-26 - 广东省邮政管理局\n\n"
+        + "\n\n".join(article.paragraphs)
+        + "\n"
+    )
+    assert not text.endswith("\n\n") and " \n" not in text
+    (record,) = [r for r in read_manifest(archive_root) if r]
+    assert record["event"] == "article" and record["hash"] == article.body_hash
+    assert record["path"] == result.path and record["url"] == article.url and record["official"]
+    assert _rows(archive_root, "SELECT hash, path, official_url, province FROM articles") == [
+        (article.body_hash, result.path, article.url, "广东")
+    ]
+    hits = _rows(
+        archive_root,
+        "SELECT hash FROM articles_fts JOIN articles ON articles.rowid = articles_fts.rowid "
+        "WHERE articles_fts MATCH '茂名市邮政'",
+    )
+    assert hits == [(article.body_hash,)]
+
+
+def test_repost_and_original_are_one_file_with_both_urls(archive_root: Path) -> None:
+    repost = _article("txyddy", "004_txyddy_repost")
+    original = _article("gd_spb", "004_original")
+    with ArchiveStore(archive_root) as store:
+        first = store.add(repost)
+        second = store.add(original, official=True)
+    assert first.status == "stored" and second.status == "duplicate"
+    assert second.path == first.path
+    assert len(list(archive_root.rglob("*.txt"))) == 1
+    urls = _rows(
+        archive_root, "SELECT url, relation, official, claimed_original FROM urls ORDER BY url"
+    )
+    assert urls == [
+        (original.url, "duplicate", 1, None),
+        (repost.url, "stored", 0, original.url),
+    ]
+    # The bureau's page is recorded as the official URL of the article.
+    assert _rows(archive_root, "SELECT official_url FROM articles") == [(original.url,)]
+    assert [r["event"] for r in read_manifest(archive_root) if r] == ["article", "url"]
+
+
+def test_same_url_twice_adds_nothing(archive_root: Path) -> None:
+    article = _synthetic(1)
+    with ArchiveStore(archive_root) as store:
+        store.add(article)
+        again = store.add(article)
+    assert again.status == "duplicate"
+    assert [r["event"] for r in read_manifest(archive_root) if r] == ["article"]
+
+
+def test_sequence_numbers_and_undated_folder(archive_root: Path) -> None:
+    with ArchiveStore(archive_root) as store:
+        paths = [store.add(_synthetic(n)).path for n in range(3)]
+        undated = store.add(
+            replace(_synthetic(9, published=None), undated_reason="no date on the page")
+        )
+    assert [p.split("/")[-1][:4] for p in paths] == ["000_", "001_", "002_"]
+    assert all(p.startswith("2024/01/02/") for p in paths)
+    assert undated.path.startswith("undated/000_")
+    assert _rows(archive_root, "SELECT undated_reason FROM articles WHERE published IS NULL") == [
+        ("no date on the page",)
+    ]
+    text = (archive_root / undated.path).read_text(encoding="utf-8")
+    assert text.split("\n")[2] == "广东省邮政管理局"
+
+
+def test_torn_manifest_line_is_skipped_and_not_joined(archive_root: Path) -> None:
+    with ArchiveStore(archive_root) as store:
+        store.add(_synthetic(1))
+    with open(archive_root / MANIFEST, "ab") as fh:
+        fh.write(b'{"event":"article","hash":"abc')  # a crash mid-line
+    with ArchiveStore(archive_root) as store:
+        store.add(_synthetic(2))
+    records = list(read_manifest(archive_root))
+    assert (
+        records[1] is None
+        and records[2] is not None
+        and records[2]["hash"] == _synthetic(2).body_hash
+    )
+    report = rebuild_index(archive_root)
+    assert report.articles == 2 and report.bad_manifest_lines == 1
+
+
+def test_reindex_reproduces_the_index(archive_root: Path) -> None:
+    with ArchiveStore(archive_root) as store:
+        for fx in page_fixtures():
+            article = normalize_extracted(extract_article(fx.html.read_bytes(), fx.url))
+            store.add(article, official=fx.html.parent.name == "gd_spb")
+        store.record_skip("https://www.e0734.com/index.php?a=show&id=1", "e0734", "not postal")
+    queries = [
+        "SELECT * FROM articles ORDER BY hash",
+        "SELECT * FROM urls ORDER BY url",
+        "SELECT url, hash, status FROM seen ORDER BY url",
+    ]
+    before = [_rows(archive_root, q) for q in queries]
+    (archive_root / "index.sqlite3").unlink()
+    for suffix in ("-wal", "-shm"):
+        (archive_root / f"index.sqlite3{suffix}").unlink(missing_ok=True)
+    report = rebuild_index(archive_root)
+    assert report.articles == 5 and report.urls == 1 and report.skipped_urls == 1
+    assert [_rows(archive_root, q) for q in queries] == before
+    fts = _rows(
+        archive_root, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '邮政管理局'"
+    )
+    assert fts[0][0] >= 4
+
+
+def test_reindex_indexes_files_without_manifest_lines_and_reports_missing(
+    archive_root: Path,
+) -> None:
+    with ArchiveStore(archive_root) as store:
+        kept = store.add(_synthetic(1)).path
+        lost = store.add(_synthetic(2)).path
+    (archive_root / lost).unlink()
+    orphan = archive_root / "2024/01/03/000_0123456789abcdef.txt"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_text(
+        document.render(document.Document("孤儿", "2024-01-03", "某局", ("正文一段。",)))
+    )
+    report = rebuild_index(archive_root)
+    assert report.missing_files == [lost]
+    assert report.orphan_files == ["2024/01/03/000_0123456789abcdef.txt"]
+    paths = {r[0] for r in _rows(archive_root, "SELECT path FROM articles")}
+    assert paths == {kept, "2024/01/03/000_0123456789abcdef.txt"}
+
+
+def test_corrupt_index_is_moved_aside_and_rebuilt(archive_root: Path) -> None:
+    with ArchiveStore(archive_root) as store:
+        store.add(_synthetic(1))
+    for suffix in ("-wal", "-shm"):
+        (archive_root / f"index.sqlite3{suffix}").unlink(missing_ok=True)
+    (archive_root / "index.sqlite3").write_bytes(b"this is not a database" * 100)
+    report = rebuild_index(archive_root)
+    assert report.articles == 1
+    assert list(archive_root.glob("index.sqlite3.corrupt-*"))
+
+
+def test_failed_write_leaves_no_partial_file(
+    archive_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import postcrawl.archive as archive_module
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    with ArchiveStore(archive_root) as store:
+        monkeypatch.setattr(archive_module.os, "replace", boom)
+        with pytest.raises(OSError, match="disk full"):
+            store.add(_synthetic(1))
+        monkeypatch.undo()
+        assert [p.name for p in archive_root.rglob("*.txt")] == []
+        assert not (archive_root / MANIFEST).exists()
+        assert store.add(_synthetic(1)).status == "stored"  # nothing half-recorded blocks a retry
+
+
+def _archive_many(root: str, start: int, barrier: multiprocessing.synchronize.Barrier) -> list[str]:
+    barrier.wait()
+    with ArchiveStore(root, fsync=False) as store:
+        return [store.add(_synthetic(n)).status for n in range(start, start + 40)]
+
+
+def test_two_processes_archiving_at_once_make_one_file_per_article(archive_root: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Manager().Barrier(2)
+    with ctx.Pool(2) as pool:
+        # Both processes archive articles 10..49; each also has ten of its own.
+        a = pool.apply_async(_archive_many, (str(archive_root), 0, barrier))
+        b = pool.apply_async(_archive_many, (str(archive_root), 10, barrier))
+        statuses = a.get(timeout=120) + b.get(timeout=120)
+    assert statuses.count("stored") == 50 and statuses.count("duplicate") == 30
+    files = list(archive_root.rglob("*.txt"))
+    assert len(files) == 50
+    assert len({f.name.split("_")[1] for f in files}) == 50
+    names = sorted(f.name[:3] for f in files)
+    assert names == [f"{n:03d}" for n in range(50)]  # sequence numbers unique, no gaps
+    assert _rows(archive_root, "SELECT count(*) FROM articles") == [(50,)]
+    assert _rows(archive_root, "PRAGMA integrity_check") == [("ok",)]
+    lines = (archive_root / MANIFEST).read_text(encoding="utf-8").splitlines()
+    assert all(json.loads(line) for line in lines) and len(lines) == 50
