@@ -29,6 +29,8 @@ from postcrawl.textnorm import clean_line, to_simplified
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 # A body container with less text than this is not the article (an empty template slot).
 MIN_BODY_CHARS = 20
+# An element with more text than this is prose, not the line that dates the page.
+MAX_META_SCAN_CHARS = 300
 # Less article text than this is a menu or a stub page, not an article.
 MIN_ARTICLE_CHARS = 20
 
@@ -242,15 +244,27 @@ def _page_meta(tree: etree._Element, site: Site) -> LineMeta:
     return meta
 
 
+# Text nodes that hold a year-month: the only places a date line can start.
+_DATED_TEXT = etree.XPath(
+    r"//body//text()[re:test(., '(19|20)\d\d\s*[-/.年]\s*\d{1,2}')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
+
+
 def _scan_page_meta(tree: etree._Element) -> LineMeta:
-    """A date/source line anywhere on the page: the fallback when no rule found one."""
+    """A date/source line anywhere on the page: the fallback when no rule found one.
+
+    Looks only at the elements around text that holds a date, not at the whole page."""
     meta = LineMeta()
-    body = tree.find("body")
-    for line in element_lines(body if body is not None else tree):
-        parsed = parse_meta_line(to_simplified(line))
-        if parsed is not None and parsed.published:
-            meta.merge(parsed)
-            break
+    for text in _DATED_TEXT(tree):
+        parent = text.getparent()
+        if parent is None or len(parent.text_content()) > MAX_META_SCAN_CHARS:
+            continue
+        for line in element_lines(parent):
+            parsed = parse_meta_line(to_simplified(line))
+            if parsed is not None and parsed.published:
+                meta.merge(parsed)
+                return meta
     return meta
 
 

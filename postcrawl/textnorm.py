@@ -64,10 +64,15 @@ def _traditional_chars() -> frozenset[str]:
     return frozenset(a for a, b in zip(block, converted, strict=True) if a != b)
 
 
+@cache
+def _traditional_pattern() -> re.Pattern[str]:
+    # A character class is ~20x faster than testing each character against a set in Python.
+    return re.compile("[" + "".join(sorted(_traditional_chars())) + "]")
+
+
 def traditional_count(text: str) -> int:
     """How many traditional-only characters *text* contains."""
-    trad = _traditional_chars()
-    return sum(1 for ch in text if ch in trad)
+    return len(_traditional_pattern().findall(text))
 
 
 def is_traditional(text: str) -> bool:
@@ -81,7 +86,7 @@ def is_traditional(text: str) -> bool:
 
 def to_simplified(text: str) -> str:
     """Convert *text* to simplified Chinese; a text with no traditional character is returned as is."""
-    if traditional_count(text) == 0:
+    if not _traditional_pattern().search(text):
         return text
     return _t2s().convert(text)
 

@@ -79,6 +79,8 @@ def test_trafilatura_fallback_when_no_site_rule_matches() -> None:
     )
     assert article.method == "trafilatura"
     assert article.site == "generic"
+    # Date and source come from the page's meta line, found without a site rule.
+    assert (article.published, article.source) == ("2023-10-26", "广东省邮政管理局")
     assert article.paragraphs[0] == fx.expected["paragraphs"][0]
     for paragraph in article.paragraphs:
         assert chrome_rule(paragraph) is None, paragraph
