@@ -52,7 +52,9 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "postcrawl.extensions.RunSummary": 500,
+    "postcrawl.warc.WarcRecorder": 510,
 }
+POSTCRAWL_WARC_ENABLED = True  # raw responses in data/warc/, for re-extraction
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 
 # --- Runtime --------------------------------------------------------------------------------
