@@ -5,6 +5,7 @@ Each counts what it does in ``postcrawl/<step>/...`` stats and drops with a reas
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from pathlib import Path
 
@@ -40,21 +41,16 @@ def item_site(adapter: ItemAdapter) -> Site:
     return SITES.get(adapter.get("site") or "") or site_for_url(adapter["url"])
 
 
-_EXTRACTED_FIELDS = [
-    "url",
-    "site",
-    "title",
-    "paragraphs",
-    "published",
-    "undated_reason",
-    "source",
-    "author",
-    "forwarded_from",
-    "original_url",
-    "attachments",
-    "normalized_body",
-    "body_hash",
-]
+# The item fields that mirror :class:`Extracted` (the item also carries what was fetched).
+_EXTRACTED_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Extracted) if f.name not in {"method", "dropped"}
+)
+
+
+def update_item(adapter: ItemAdapter, article: Extracted) -> None:
+    """Copy a plain-module result back onto the item."""
+    for name in _EXTRACTED_FIELDS:
+        adapter[name] = getattr(article, name)
 
 
 def to_extracted(adapter: ItemAdapter) -> Extracted:
@@ -63,4 +59,6 @@ def to_extracted(adapter: ItemAdapter) -> Extracted:
     values["normalized_body"] = values["normalized_body"] or ""
     values["body_hash"] = values["body_hash"] or ""
     values["attachments"] = list(values["attachments"] or [])
+    values["paragraphs"] = list(values["paragraphs"] or [])
+    values["title"] = values["title"] or ""
     return Extracted(**values)

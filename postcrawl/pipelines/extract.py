@@ -12,7 +12,7 @@ from scrapy.statscollectors import StatsCollector
 
 from postcrawl.extraction import ExtractionError, PageHints, extract_article
 from postcrawl.items import ArticleItem
-from postcrawl.pipelines import item_site
+from postcrawl.pipelines import item_site, update_item
 
 logger = logging.getLogger(__name__)
 
@@ -56,18 +56,6 @@ class ExtractPipeline:
             self.stats.inc_value(f"postcrawl/extract/chrome/{rule}", count)
         if extracted.published is None:
             self.stats.inc_value("postcrawl/extract/undated")
-        for name in (
-            "title",
-            "paragraphs",
-            "published",
-            "undated_reason",
-            "source",
-            "author",
-            "forwarded_from",
-            "original_url",
-            "attachments",
-        ):
-            adapter[name] = getattr(extracted, name)
-        adapter["site"] = extracted.site
+        update_item(adapter, extracted)
         adapter["body"] = b""  # the page is read; do not carry megabytes through the pipeline
         return item

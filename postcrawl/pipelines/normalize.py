@@ -12,7 +12,7 @@ from scrapy.statscollectors import StatsCollector
 from postcrawl.extraction import ExtractionError
 from postcrawl.items import ArticleItem
 from postcrawl.normalize import normalize_extracted
-from postcrawl.pipelines import to_extracted
+from postcrawl.pipelines import to_extracted, update_item
 from postcrawl.textnorm import is_traditional
 
 
@@ -38,15 +38,6 @@ class NormalizePipeline:
         except ExtractionError as exc:
             self.stats.inc_value(f"postcrawl/normalize/dropped/{exc.kind}")
             raise DropItem(f"nothing left of {adapter['url']} after normalization") from None
-        for name in (
-            "title",
-            "paragraphs",
-            "source",
-            "author",
-            "forwarded_from",
-            "normalized_body",
-            "body_hash",
-        ):
-            adapter[name] = getattr(normalized, name)
+        update_item(adapter, normalized)
         self.stats.inc_value("postcrawl/normalize/articles")
         return item
