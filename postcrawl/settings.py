@@ -52,7 +52,9 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "postcrawl.extensions.RunSummary": 500,
+    "postcrawl.extensions.StatsFile": 510,
 }
+POSTCRAWL_STATS_FILE = None  # a path: the final stats as JSON, written at spider close
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 
 # --- Runtime --------------------------------------------------------------------------------
