@@ -7,6 +7,7 @@ Serves on 127.0.0.1 (never on other interfaces) until interrupted, and prints th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 import threading
 from typing import Any
@@ -70,8 +71,6 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         print("Crawl it with:", flush=True)
         print(f"  {crawl_command(bureau.spider_name, server.base_url, args.data_dir)}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             (stop or threading.Event()).wait()
-        except KeyboardInterrupt:
-            pass
     return 0

@@ -54,9 +54,29 @@ FAULT_POSITIONS: dict[int, Fault] = {
 }
 DISCLOSURE_POSITION = 27
 
-_CITIES = (
-    "广州 深圳 珠海 汕头 佛山 韶关 河源 梅州 惠州 汕尾 东莞 中山 江门 阳江 湛江 茂名 肇庆 清远 潮州 揭阳 云浮"
-).split()
+_CITIES = [
+    "广州",
+    "深圳",
+    "珠海",
+    "汕头",
+    "佛山",
+    "韶关",
+    "河源",
+    "梅州",
+    "惠州",
+    "汕尾",
+    "东莞",
+    "中山",
+    "江门",
+    "阳江",
+    "湛江",
+    "茂名",
+    "肇庆",
+    "清远",
+    "潮州",
+    "揭阳",
+    "云浮",
+]
 _TOPICS = (
     "召开寄递渠道安全管理工作会议",
     "开展邮政普遍服务监督检查",
@@ -327,9 +347,7 @@ class BureauMirror:
                     # The API answers with http:// URLs of the real site (sites.md §1).
                     "url": f"http://{self.bureau.domain}{a.listed_path}",
                     # Epoch milliseconds of the China-time publication moment.
-                    "publishedTime": int(
-                        a.published.replace(tzinfo=CHINA_TIME).timestamp() * 1000
-                    ),
+                    "publishedTime": int(a.published.replace(tzinfo=CHINA_TIME).timestamp() * 1000),
                     "publishedTimeStr": f"{a.published:%Y-%m-%d %H:%M:%S}",
                     "channelCodeName": channel.path.rsplit("/", 1)[-1],
                     "channelName": channel.label,

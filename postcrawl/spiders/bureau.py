@@ -29,6 +29,7 @@ import scrapy
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -204,6 +205,16 @@ class BureauSpider(ArchiveSpider):
             yield self.list_request(self.url(self.bureau.list_path(channel)), channel, 1)
         else:
             note_failure(self.crawler.stats, self.canonical(url), f"search API: {reason}")
+
+    def on_error(self, failure: Failure) -> None:
+        """As :meth:`ArchiveSpider.on_error`, naming why a request was refused before it was
+        sent (``Forbidden by robots.txt``) rather than just ``IgnoreRequest``."""
+        if failure.check(IgnoreRequest) and str(failure.value):
+            request = failure.request  # type: ignore[attr-defined]
+            note_failure(self.crawler.stats, self.canonical(request.url), str(failure.value))
+            logger.info("not fetched: %s (%s)", request.url, failure.value)
+            return
+        super().on_error(failure)
 
     # -- articles --------------------------------------------------------------------------
     def parse_article(
