@@ -31,6 +31,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from postcrawl.bureau_lists import (
@@ -209,7 +210,8 @@ class BureauSpider(ArchiveSpider):
     def on_error(self, failure: Failure) -> None:
         """As :meth:`ArchiveSpider.on_error`, naming why a request was refused before it was
         sent (``Forbidden by robots.txt``) rather than just ``IgnoreRequest``."""
-        if failure.check(IgnoreRequest) and str(failure.value):
+        # HttpError is an IgnoreRequest too; the base names its status.
+        if failure.check(IgnoreRequest) and not failure.check(HttpError) and str(failure.value):
             request = failure.request  # type: ignore[attr-defined]
             note_failure(self.crawler.stats, self.canonical(request.url), str(failure.value))
             logger.info("not fetched: %s (%s)", request.url, failure.value)
