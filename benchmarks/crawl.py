@@ -26,7 +26,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy.http import Response
@@ -45,7 +45,7 @@ class BareSpider(scrapy.Spider):
     """Downloads the bureau lists and their article pages; keeps nothing (the baseline)."""
 
     name = "bare_bureau"
-    custom_settings = {"ITEM_PIPELINES": {}}
+    custom_settings: ClassVar[dict[str, Any]] = {"ITEM_PIPELINES": {}}
 
     def __init__(self, base_url: str, lists: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -96,7 +96,9 @@ def main() -> None:
         tmpdir = Path(tmp)
         data = tmpdir / "data"
         scrapy_cmd = [sys.executable, "-m", "scrapy"]
-        print(f"mirror: {count} articles, {len(mirror.bureau.channels)} channels, {server.base_url}")
+        print(
+            f"mirror: {count} articles, {len(mirror.bureau.channels)} channels, {server.base_url}"
+        )
 
         full = _run(
             [*scrapy_cmd, "crawl", "gd_spb", "-a", f"base_url={server.base_url}"],
