@@ -1,8 +1,10 @@
-"""Extensions: the end-of-run summary."""
+"""Extensions: the end-of-run summary and the stats file."""
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from scrapy import Spider, signals
@@ -60,3 +62,33 @@ class RunSummary:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         logger.info("%s\n  finish reason: %s", self.summary(), reason)
+
+
+class StatsFile:
+    """Writes the crawl's final stats as one JSON object to ``POSTCRAWL_STATS_FILE`` when the
+    spider closes (for tests and operators' monitoring). Off when the setting is empty."""
+
+    def __init__(self, stats: StatsCollector, path: Path) -> None:
+        self.stats = stats
+        self.path = path
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StatsFile:
+        path = crawler.settings.get("POSTCRAWL_STATS_FILE")
+        if not path:
+            raise NotConfigured
+        ext = cls(crawler.stats, Path(path))
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = dict(self.stats.get_stats())
+        stats.setdefault("finish_reason", reason)
+        text = json.dumps(stats, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            tmp.write_text(text + "\n", encoding="utf-8")
+            tmp.replace(self.path)  # readers never see half a file
+        except OSError as exc:
+            logger.error("cannot write the stats file %s: %s", self.path, exc)

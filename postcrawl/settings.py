@@ -52,8 +52,10 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "postcrawl.extensions.RunSummary": 500,
-    "postcrawl.warc.WarcRecorder": 510,
+    "postcrawl.extensions.StatsFile": 510,
+    "postcrawl.warc.WarcRecorder": 520,
 }
+POSTCRAWL_STATS_FILE = None  # a path: the final stats as JSON, written at spider close
 POSTCRAWL_WARC_ENABLED = True  # raw responses in data/warc/, for re-extraction
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 

@@ -22,12 +22,14 @@ class Channel:
 
 
 # The current CMS's article page (sites.md §1, "Article page").
+# Pages left from the old TRS system (``/<col>/<YYYYMM>/t<YYYYMMDD>_<id>.html``) use the
+# ``.TRS_Editor`` body too, with ``div.title`` and a ``div.time`` line (发布时间/来源) above it.
 CMS_RULES = PageRules(
     body=(".detail-news .TRS_Editor", ".detail-news", ".content-body", ".TRS_Editor"),
-    title=("meta[name=ArticleTitle]", ".content h2", ".content-title", "h1"),
-    meta=(".info p.fl", ".info", ".content-head"),
-    remove=(".fujian", ".ewm", "#QRCode", ".share", ".printIco", "script", "style"),
-    attachments=(".fujian", ".detail-news"),
+    title=("meta[name=ArticleTitle]", ".content h2", ".content-title", "h1", "div.title"),
+    meta=(".info p.fl", ".info", ".content-head", "div.time"),
+    remove=(".fujian", ".ewm", "#QRCode", ".share", ".printIco", ".print", "script", "style"),
+    attachments=(".fujian", ".detail-news", ".content-body", ".TRS_Editor"),
 )
 
 # Channels every provincial site of the current CMS carries (sites.md §1): work news and notices.
@@ -59,6 +61,10 @@ class Bureau:
     @property
     def domain(self) -> str:
         return f"{self.code}.spb.gov.cn"
+
+    def list_path(self, channel: Channel) -> str:
+        """The root-relative path of a channel's static list (its first page)."""
+        return f"/{self.prefix}/{channel.path}/common_list.shtml"
 
     @property
     def site(self) -> Site:
