@@ -47,6 +47,7 @@ POSTCRAWL_FSYNC = True
 ITEM_PIPELINES = {
     "postcrawl.pipelines.extract.ExtractPipeline": 100,
     "postcrawl.pipelines.normalize.NormalizePipeline": 200,
+    "postcrawl.pipelines.topic.TopicPipeline": 250,
     "postcrawl.pipelines.dedupe.DedupePipeline": 300,
     "postcrawl.pipelines.store.StorePipeline": 400,
 }
