@@ -531,7 +531,13 @@ def rebuild_index(root: Path | str) -> RebuildReport:
         index.clear(conn)
         store.neardup.clear()
         indexed: set[str] = set()
-        retired: set[str] = set()
+        # Files an official page replaced: gone from disk, but their URLs must still be
+        # attached (then moved) as the manifest replays.
+        retired: set[str] = {
+            str(r["replaces_path"])
+            for r in read_manifest(root)
+            if r is not None and r.get("event") == "article" and r.get("replaces_path")
+        }
         for record in read_manifest(root):
             if record is None:
                 report.bad_manifest_lines += 1
@@ -542,11 +548,12 @@ def rebuild_index(root: Path | str) -> RebuildReport:
                 try:
                     doc = document.parse((root / rel).read_text(encoding="utf-8"))
                 except (OSError, ValueError):
-                    report.missing_files.append(rel)
-                    continue
+                    if rel not in retired:
+                        report.missing_files.append(rel)
+                        continue
+                    doc = document.Document(str(record.get("title") or ""), None, "", ())
                 if record.get("replaces"):
                     apply_replacement(conn, record, list(doc.paragraphs), store.neardup)
-                    retired.add(str(record.get("replaces_path", "")))
                     indexed.discard(str(record.get("replaces_path", "")))
                     indexed.add(rel)
                     report.replaced += 1
@@ -566,7 +573,7 @@ def rebuild_index(root: Path | str) -> RebuildReport:
                 )
                 store.neardup.add(record["hash"], normalized_body(doc.paragraphs))
                 indexed.add(rel)
-                report.articles += 1
+                report.articles += rel not in retired  # a replaced repost is not counted
             elif event == "url":
                 known = conn.execute("SELECT 1 FROM articles WHERE hash = ?", (record.get("hash"),))
                 if known.fetchone() is None:
