@@ -83,8 +83,8 @@ class AggregatorSpider(ArchiveSpider):
             entry = self._row_entry(response, row)
             if entry is None:
                 continue
-            url, hints = entry
-            if self.too_old(hints.published):
+            url, hints, listed = entry
+            if self.too_old(listed):
                 reached_since = True
                 continue
             if self.is_known(url):
@@ -99,8 +99,12 @@ class AggregatorSpider(ArchiveSpider):
         if next_url := self._next_page(response):
             yield self.list_request(next_url, page + 1)
 
-    def _row_entry(self, response: Response, row: Any) -> tuple[str, PageHints] | None:
-        """The real article URL of a list row and what the row says about it."""
+    def _row_entry(self, response: Response, row: Any) -> tuple[str, PageHints, str | None] | None:
+        """The real article URL of a list row, its title as a hint, and the listed date.
+
+        The listed date is only used for ``since``: these lists give the day, while the
+        article page's meta line gives the time too, so it is not passed as a hint (hints
+        outrank the page)."""
         for link in row.css("a[href]"):
             absolute = urljoin(response.url, link.attrib["href"].strip())
             url = self.canonical(absolute)
@@ -108,7 +112,7 @@ class AggregatorSpider(ArchiveSpider):
                 continue
             title = clean_line(" ".join(link.css("::text").getall())) or None
             published = find_datetime(" ".join(row.css("::text").getall()))
-            return url, PageHints(title=title, published=published)
+            return url, PageHints(title=title), published
         return None
 
     def _next_page(self, response: Response) -> str | None:
