@@ -26,10 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from postcrawl import dates, document, index
+from postcrawl import dates, document, index, neardup
 from postcrawl.extraction import Extracted
 from postcrawl.items import utc_now
+from postcrawl.neardup import NearDupIndex
 from postcrawl.seen import SeenStatus, SeenStore, SqliteSeenStore
+from postcrawl.textnorm import normalized_body
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +40,40 @@ INDEX = "index.sqlite3"
 LOCK = ".lock"
 UNDATED = "undated"
 _ARTICLE_FILE = re.compile(r"^(\d{3,})_([0-9a-f]{16})\.txt$")
+# Provenance lookups by the 原文链接 a repost claimed (an index on an existing table, so it is
+# created here for archives made before it existed).
+_PROVENANCE_SCHEMA = "CREATE INDEX IF NOT EXISTS urls_claimed ON urls(claimed_original);"
+
+Relation = Literal["duplicate", "near-duplicate", "claimed"]
 
 
 @dataclass(frozen=True)
 class StoreResult:
     """What :meth:`ArchiveStore.add` did: stored a new file, or found the article already there."""
 
-    status: Literal["stored", "duplicate"]
+    status: Literal["stored", "duplicate", "promoted"]
     body_hash: str
     path: str  # relative to the archive root
+    # For a duplicate: how the URL relates to the stored article; for "promoted" (an official
+    # page that replaced a repost stored first): how the repost relates to it.
+    relation: str | None = None
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """An archived article that a new page is a copy of (see :meth:`ArchiveStore.find_match`)."""
+
+    body_hash: str
+    relation: Relation
+    similarity: float
+    # Whether the archived article was stored from an official (bureau) page.
+    stored_official: bool
+
+    def superseded_by(self, official: bool) -> bool:
+        """Whether a page with this *official* flag should replace the archived article:
+        an official page always wins over a repost, whichever came first."""
+        return official and not self.stored_official
 
 
 @dataclass
@@ -59,6 +86,8 @@ class RebuildReport:
     bad_manifest_lines: int = 0
     missing_files: list[str] = field(default_factory=list)
     orphan_files: list[str] = field(default_factory=list)
+    replaced: int = 0
+    neardup_indexed: int = 0
 
 
 def default_root() -> Path:
@@ -108,6 +137,8 @@ class ArchiveStore:
             os.close(self._lock_fd)
             raise
         self.seen: SeenStore = seen or SqliteSeenStore(self.conn)
+        self.conn.executescript(_PROVENANCE_SCHEMA)
+        self.neardup = NearDupIndex(self.conn)
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -140,6 +171,54 @@ class ArchiveStore:
         """Whether *url* is already in the provenance of an archived article."""
         return self.conn.execute("SELECT 1 FROM urls WHERE url = ?", (url,)).fetchone() is not None
 
+    def find_match(self, article: Extracted) -> Match | None:
+        """The archived article that *article* is a copy of, if any, checked in this order:
+
+        1. the same normalized body (``duplicate``, similarity 1.0);
+        2. its ``原文链接`` names a URL of an archived article, compared ignoring
+           http/https (``claimed``, or ``near-duplicate`` when the texts agree);
+        3. an archived repost's ``原文链接`` names this page's URL (the same, reversed);
+        4. a body whose character-shingle Jaccard similarity is at least
+           :data:`postcrawl.neardup.THRESHOLD` (``near-duplicate``).
+        """
+        if self.path_for_hash(article.body_hash) is not None:
+            return self._match(article.body_hash, "duplicate", 1.0)
+        text = article.normalized_body or normalized_body(article.paragraphs)
+        if article.original_url:
+            row = self.conn.execute(
+                f"SELECT hash FROM urls WHERE url IN ({_scheme_variants_sql()})",
+                _scheme_variants(article.original_url),
+            ).fetchone()
+            if row is not None:
+                return self._claim_match(row[0], text)
+        row = self.conn.execute(
+            f"SELECT hash FROM urls WHERE claimed_original IN ({_scheme_variants_sql()})",
+            _scheme_variants(article.url),
+        ).fetchone()
+        if row is not None:
+            return self._claim_match(row[0], text)
+        for candidate in self.neardup.candidates(text, exclude=article.body_hash):
+            similarity = neardup.jaccard(text, self._stored_text(candidate.body_hash))
+            if similarity >= neardup.THRESHOLD:
+                return self._match(candidate.body_hash, "near-duplicate", similarity)
+        return None
+
+    def _claim_match(self, body_hash: str, text: str) -> Match:
+        similarity = neardup.jaccard(text, self._stored_text(body_hash))
+        relation: Relation = "near-duplicate" if similarity >= neardup.THRESHOLD else "claimed"
+        return self._match(body_hash, relation, similarity)
+
+    def _match(self, body_hash: str, relation: Relation, similarity: float) -> Match:
+        row = self.conn.execute(
+            "SELECT url IS NOT NULL AND url = official_url FROM articles WHERE hash = ?",
+            (body_hash,),
+        ).fetchone()
+        return Match(body_hash, relation, round(similarity, 4), bool(row and row[0]))
+
+    def _stored_text(self, body_hash: str) -> str:
+        row = self.conn.execute("SELECT body FROM articles WHERE hash = ?", (body_hash,)).fetchone()
+        return normalized_body(row[0].split("\n")) if row else ""
+
     # -- writes ----------------------------------------------------------------------------
     def add(
         self,
@@ -154,38 +233,21 @@ class ArchiveStore:
             raise ValueError("article is not normalized: no body hash")
         crawled_at = crawled_at or utc_now()
         with self.locked():
-            existing = self.path_for_hash(article.body_hash)
-            if existing is not None:
-                self._sighting(article, crawled_at, official, "duplicate", 1.0)
-                return StoreResult("duplicate", article.body_hash, existing)
-            rel = self._new_path(article)
-            text = document.render(
-                document.Document(
-                    title=article.title,
-                    published=article.published,
-                    source=article.source or article.site,
-                    paragraphs=tuple(article.paragraphs),
+            match = self.find_match(article)
+            if match is not None and match.superseded_by(official):
+                return self._replace(article, match, crawled_at, official, province)
+            if match is not None:
+                self._sighting(
+                    article, crawled_at, official, match.relation, match.similarity, match.body_hash
                 )
-            )
-            _write_atomic(self.root / rel, text, fsync=self.fsync)
-            record = {
-                "event": "article",
-                "hash": article.body_hash,
-                "path": rel,
-                "title": article.title,
-                "published": article.published,
-                "undated_reason": article.undated_reason,
-                "source": article.source,
-                "author": article.author,
-                "site": article.site,
-                "province": province,
-                "url": article.url,
-                "official": official,
-                "original_url": article.original_url,
-                "forwarded_from": article.forwarded_from,
-                "attachments": article.attachments,
-                "crawled_at": crawled_at,
-            }
+                path = self.path_for_hash(match.body_hash)
+                assert path is not None
+                return StoreResult(
+                    "duplicate", match.body_hash, path, match.relation, match.similarity
+                )
+            rel = self._new_path(article)
+            _write_atomic(self.root / rel, self._render(article), fsync=self.fsync)
+            record = self._article_record(article, rel, crawled_at, official, province)
             self._append_manifest(record)
             with index.transaction(self.conn):
                 index.insert_article(self.conn, index.article_row(record, article.paragraphs))
@@ -193,7 +255,81 @@ class ArchiveStore:
                     self.conn, self._url_row(article, crawled_at, official, "stored", 1.0)
                 )
                 self.seen.mark(article.url, article.body_hash, "stored", crawled_at)
+                self.neardup.add(
+                    article.body_hash,
+                    article.normalized_body or normalized_body(article.paragraphs),
+                )
             return StoreResult("stored", article.body_hash, rel)
+
+    def _replace(
+        self,
+        article: Extracted,
+        match: Match,
+        crawled_at: str,
+        official: bool,
+        province: str | None,
+    ) -> StoreResult:
+        """Store an official page in place of the repost archived before it (lock held).
+
+        Crash-safe in the same order as :meth:`add`: the new file is written first; then one
+        manifest line (``replaces``) states the whole change, so :func:`rebuild_index` can
+        redo it; then the index changes in one transaction; the old file is deleted last (a
+        file left behind by a crash is named by that manifest line, and reindex removes it).
+        """
+        old = self.conn.execute(
+            "SELECT path FROM articles WHERE hash = ?", (match.body_hash,)
+        ).fetchone()
+        assert old is not None
+        rel = self._new_path(article)
+        _write_atomic(self.root / rel, self._render(article), fsync=self.fsync)
+        record = {
+            **self._article_record(article, rel, crawled_at, official, province),
+            "replaces": match.body_hash,
+            "replaces_path": old[0],
+            "replaced_relation": match.relation,
+            "replaced_similarity": match.similarity,
+        }
+        self._append_manifest(record)
+        with index.transaction(self.conn):
+            apply_replacement(self.conn, record, article.paragraphs, self.neardup)
+        if old[0] != rel:
+            (self.root / old[0]).unlink(missing_ok=True)
+        logger.info("official page %s replaces %s", article.url, old[0])
+        return StoreResult("promoted", article.body_hash, rel, match.relation, match.similarity)
+
+    @staticmethod
+    def _render(article: Extracted) -> str:
+        return document.render(
+            document.Document(
+                title=article.title,
+                published=article.published,
+                source=article.source or article.site,
+                paragraphs=tuple(article.paragraphs),
+            )
+        )
+
+    @staticmethod
+    def _article_record(
+        article: Extracted, rel: str, crawled_at: str, official: bool, province: str | None
+    ) -> dict[str, Any]:
+        return {
+            "event": "article",
+            "hash": article.body_hash,
+            "path": rel,
+            "title": article.title,
+            "published": article.published,
+            "undated_reason": article.undated_reason,
+            "source": article.source,
+            "author": article.author,
+            "site": article.site,
+            "province": province,
+            "url": article.url,
+            "official": official,
+            "original_url": article.original_url,
+            "forwarded_from": article.forwarded_from,
+            "attachments": article.attachments,
+            "crawled_at": crawled_at,
+        }
 
     def add_sighting(
         self,
@@ -300,6 +436,57 @@ class ArchiveStore:
                 os.fsync(fh.fileno())
 
 
+def _scheme_variants(url: str) -> tuple[str, str]:
+    """*url* with http and with https: a claim and the page it names may differ only there."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    return f"http://{rest}", f"https://{rest}"
+
+
+def _scheme_variants_sql() -> str:
+    return "?, ?"
+
+
+def apply_replacement(
+    conn: sqlite3.Connection,
+    record: dict[str, Any],
+    paragraphs: list[str],
+    near: NearDupIndex,
+) -> None:
+    """Index changes of a ``replaces`` manifest record (inside the caller's transaction): the
+    new article takes the old one's place, every URL of the old one moves to it, and the URL
+    it was stored from becomes a repost (``replaced_relation``, ``replaced_similarity``)."""
+    old, new = record["replaces"], record["hash"]
+    conn.execute(
+        "UPDATE urls SET hash = ?, "
+        "relation = CASE relation WHEN 'stored' THEN ? ELSE relation END, "
+        "similarity = CASE relation WHEN 'stored' THEN ? ELSE similarity END "
+        "WHERE hash = ?",
+        (
+            new,
+            record.get("replaced_relation") or "near-duplicate",
+            record.get("replaced_similarity"),
+            old,
+        ),
+    )
+    conn.execute("UPDATE seen SET hash = ?, status = 'duplicate' WHERE hash = ?", (new, old))
+    # DELETE before INSERT: REPLACE would skip the FTS delete trigger.
+    conn.execute("DELETE FROM articles WHERE hash = ?", (old,))
+    near.remove(old)
+    conn.execute("DELETE FROM articles WHERE hash = ?", (new,))
+    index.insert_article(conn, index.article_row(record, paragraphs))
+    index.insert_url(
+        conn,
+        {
+            **record,
+            "relation": "stored",
+            "similarity": 1.0,
+            "claimed_original": record.get("original_url"),
+        },
+    )
+    index.mark_seen(conn, record["url"], new, "stored", record.get("crawled_at"))
+    near.add(new, normalized_body(paragraphs))
+
+
 def read_manifest(root: Path | str) -> Iterator[dict[str, Any] | None]:
     """The manifest's records in order; ``None`` for a line that is not valid JSON (torn)."""
     path = Path(root) / MANIFEST
@@ -349,7 +536,15 @@ def rebuild_index(root: Path | str) -> RebuildReport:
         store = ArchiveStore(root)
     with store, store.locked(), index.transaction(store.conn) as conn:
         index.clear(conn)
+        store.neardup.clear()
         indexed: set[str] = set()
+        # Files an official page replaced: gone from disk, but their URLs must still be
+        # attached (then moved) as the manifest replays.
+        retired: set[str] = {
+            str(r["replaces_path"])
+            for r in read_manifest(root)
+            if r is not None and r.get("event") == "article" and r.get("replaces_path")
+        }
         for record in read_manifest(root):
             if record is None:
                 report.bad_manifest_lines += 1
@@ -360,7 +555,15 @@ def rebuild_index(root: Path | str) -> RebuildReport:
                 try:
                     doc = document.parse((root / rel).read_text(encoding="utf-8"))
                 except (OSError, ValueError):
-                    report.missing_files.append(rel)
+                    if rel not in retired:
+                        report.missing_files.append(rel)
+                        continue
+                    doc = document.Document(str(record.get("title") or ""), None, "", ())
+                if record.get("replaces"):
+                    apply_replacement(conn, record, list(doc.paragraphs), store.neardup)
+                    indexed.discard(str(record.get("replaces_path", "")))
+                    indexed.add(rel)
+                    report.replaced += 1
                     continue
                 index.insert_article(conn, index.article_row(record, list(doc.paragraphs)))
                 index.insert_url(
@@ -375,8 +578,9 @@ def rebuild_index(root: Path | str) -> RebuildReport:
                 index.mark_seen(
                     conn, record["url"], record["hash"], "stored", record.get("crawled_at")
                 )
+                store.neardup.add(record["hash"], normalized_body(doc.paragraphs))
                 indexed.add(rel)
-                report.articles += 1
+                report.articles += rel not in retired  # a replaced repost is not counted
             elif event == "url":
                 known = conn.execute("SELECT 1 FROM articles WHERE hash = ?", (record.get("hash"),))
                 if known.fetchone() is None:
@@ -396,6 +600,11 @@ def rebuild_index(root: Path | str) -> RebuildReport:
             rel = path.relative_to(root).as_posix()
             if rel in indexed:
                 continue
+            if rel in retired:
+                # A repost an official page replaced; a crash kept its file. The manifest
+                # says it is gone, so it goes.
+                path.unlink(missing_ok=True)
+                continue
             try:
                 doc = document.parse(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
@@ -411,6 +620,8 @@ def rebuild_index(root: Path | str) -> RebuildReport:
                 "site": "unknown",
             }
             index.insert_article(conn, index.article_row(record, list(doc.paragraphs)))
+            store.neardup.add(m[2], normalized_body(doc.paragraphs))
             report.orphan_files.append(rel)
             report.articles += 1
+        report.neardup_indexed = len(store.neardup)
     return report

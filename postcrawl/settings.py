@@ -19,7 +19,9 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.5  # per host; AutoThrottle never goes below it
-DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around the delay (RANDOMIZE_DOWNLOAD_DELAY is deprecated in 2.19)
+DOWNLOAD_DELAY_JITTER = (
+    0.5  # ±50% around the delay (RANDOMIZE_DOWNLOAD_DELAY is deprecated in 2.19)
+)
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -47,6 +49,7 @@ POSTCRAWL_FSYNC = True
 ITEM_PIPELINES = {
     "postcrawl.pipelines.extract.ExtractPipeline": 100,
     "postcrawl.pipelines.normalize.NormalizePipeline": 200,
+    "postcrawl.pipelines.topic.TopicPipeline": 250,
     "postcrawl.pipelines.dedupe.DedupePipeline": 300,
     "postcrawl.pipelines.store.StorePipeline": 400,
 }

@@ -77,18 +77,35 @@ def test_repost_and_original_are_one_file_with_both_urls(archive_root: Path) -> 
     with ArchiveStore(archive_root) as store:
         first = store.add(repost)
         second = store.add(original, official=True)
-    assert first.status == "stored" and second.status == "duplicate"
-    assert second.path == first.path
-    assert len(list(archive_root.rglob("*.txt"))) == 1
+    # The bureau's page arrived second and becomes the stored copy (issue 4: official is canonical).
+    assert first.status == "stored" and second.status == "promoted"
+    assert second.body_hash == first.body_hash
+    assert [p.relative_to(archive_root).as_posix() for p in archive_root.rglob("*.txt")] == [
+        second.path
+    ]
     urls = _rows(
         archive_root, "SELECT url, relation, official, claimed_original FROM urls ORDER BY url"
     )
     assert urls == [
-        (original.url, "duplicate", 1, None),
-        (repost.url, "stored", 0, original.url),
+        (original.url, "stored", 1, None),
+        (repost.url, "duplicate", 0, original.url),
     ]
-    # The bureau's page is recorded as the official URL of the article.
-    assert _rows(archive_root, "SELECT official_url FROM articles") == [(original.url,)]
+    assert _rows(archive_root, "SELECT url, official_url FROM articles") == [
+        (original.url, original.url)
+    ]
+    events = [(r["event"], r.get("replaces")) for r in read_manifest(archive_root) if r]
+    assert events == [("article", None), ("article", first.body_hash)]
+
+
+def test_original_then_repost_keeps_the_original(archive_root: Path) -> None:
+    repost = _article("txyddy", "004_txyddy_repost")
+    original = _article("gd_spb", "004_original")
+    with ArchiveStore(archive_root) as store:
+        first = store.add(original, official=True)
+        second = store.add(repost)
+    assert (first.status, second.status) == ("stored", "duplicate")
+    assert second.path == first.path
+    assert len(list(archive_root.rglob("*.txt"))) == 1
     assert [r["event"] for r in read_manifest(archive_root) if r] == ["article", "url"]
 
 

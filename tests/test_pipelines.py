@@ -41,11 +41,12 @@ def _item(site: str, stem: str, **hints: Any) -> ArticleItem:
     return ArticleItem(url=fx.url, site=site, body=fx.html.read_bytes(), **hints)
 
 
-def test_pipelines_are_ordered_extract_normalize_dedupe_store() -> None:
+def test_pipelines_are_ordered_extract_normalize_topic_dedupe_store() -> None:
     order = sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.__getitem__)
     assert [name.rsplit(".", 1)[1] for name in order] == [
         "ExtractPipeline",
         "NormalizePipeline",
+        "TopicPipeline",
         "DedupePipeline",
         "StorePipeline",
     ]

@@ -25,6 +25,8 @@ def run(args: argparse.Namespace) -> int:
         f"reindexed {root}: {report.articles} articles, {report.urls} further URLs, "
         f"{report.skipped_urls} skipped URLs"
     )
+    if report.replaced:
+        print(f"  {report.replaced} reposts replaced by their official page (replayed)")
     if report.bad_manifest_lines:
         print(f"  {report.bad_manifest_lines} manifest lines unreadable (torn or unknown), skipped")
     if report.missing_files:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
@@ -132,23 +133,38 @@ def _hex_id(*parts: object) -> str:
     return hashlib.md5("-".join(map(str, parts)).encode()).hexdigest()
 
 
+# Words the generated bodies are drawn from, so that two articles share little text: a crawl
+# test must see distinct articles as distinct, not as near-duplicates of one template.
+_WORDS = ["邮政", "快递", "寄递", "网点", "服务", "监管", "安全", "农村", "建设", "推进", "落实", "企业", "行业", "质量", "保障", "渠道", "包装", "绿色", "末端", "驿站", "快件", "揽收", "投递", "分拣", "中心", "运输", "干线", "冷链", "跨境", "电商", "乡镇", "建制村", "通邮", "普遍服务", "机要", "党建", "作风", "培训", "考核", "督导", "检查", "整改", "隐患", "风险", "应急", "预案", "演练", "旺季", "高峰", "时限", "申诉", "投诉", "满意度", "实名", "验视", "安检", "制度", "许可", "备案", "执法", "信用", "标准", "规范", "数据", "信息", "平台", "智能", "设备", "无人车", "快递柜", "从业人员", "权益", "社保", "驿站", "共配", "统仓", "县级", "市级", "省局", "政企", "联席", "座谈", "调研", "部署", "总结", "通报", "表彰", "协同", "融合", "发展", "创新", "改革", "营商环境", "服务窗口", "邮票", "集邮", "报刊", "发行", "网络", "覆盖", "效率", "成本", "效益"]
+
+
 def article_text(bureau: Bureau, key: int, year: int | None = None) -> tuple[str, tuple[str, ...]]:
     """A generated title and body for article number *key* (each key a different body), about
-    the quarter before *year*'s publication."""
+    the quarter before *year*'s publication. Deterministic per bureau and key."""
+    rng = random.Random(f"{bureau.code}-{key}")
     city = _CITIES[key % len(_CITIES)]
     topic = _TOPICS[(key // len(_CITIES)) % len(_TOPICS)]
-    duties = [_DUTIES[(key + i) % len(_DUTIES)] for i in range(3)]
+    duties = rng.sample(_DUTIES, 3)
     year = year or 2019 + key % 6
+
+    def clause() -> str:
+        return "、".join(rng.sample(_WORDS, rng.randint(3, 5)))
+
+    def details(n: int) -> str:
+        return "，".join(
+            f"{rng.choice(('加强', '做好', '围绕', '聚焦', '统筹'))}{clause()}工作"
+            for _ in range(n)
+        )
+
     paragraphs = (
         f"近日，{city}市邮政管理局{topic}，{bureau.display_name}有关处室负责同志参加会议。"
         f"会议通报了{year}年第{key % 4 + 1}季度全市寄递渠道运行情况，"
         f"全市快递业务量累计完成{1000 + key * 37 % 9000}万件，同比增长{5 + key % 17}.{key % 10}%。",
-        f"会议强调，各寄递企业要提高政治站位，认真贯彻落实国家邮政局工作部署。"
+        f"会议强调，各寄递企业要提高政治站位，{details(3)}。"
         f"一是{duties[0]}；二是{duties[1]}；三是{duties[2]}。",
         f"据统计，本次共检查快递网点{30 + key}个，发现并督促整改问题{key % 9 + 2}处，"
-        f"约谈企业负责人{key % 5 + 1}人次，下达责令整改通知书{key % 3 + 1}份。",
-        f"下一步，{city}市邮政管理局将持续加强行业监管，推动全市邮政快递业高质量发展，"
-        f"更好满足人民群众用邮需求（第{key}号）。",
+        f"{details(4)}。",
+        f"下一步，{city}市邮政管理局将{details(3)}，推动全市邮政快递业高质量发展（第{key}号）。",
     )
     return f"{city}局{topic}", paragraphs
 

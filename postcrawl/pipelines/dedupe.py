@@ -1,4 +1,5 @@
-"""Step 3: an article already archived (same normalized body) is not stored again."""
+"""Step 3: an article already archived (same body, a near-duplicate, or the page its 原文链接
+names) is not stored again; its URL joins the archived article's provenance."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from postcrawl.pipelines import archive_for, item_site, to_extracted
 
 
 class DedupePipeline:
-    """Drops an article whose body hash is archived, recording its URL in the provenance
-    (``postcrawl/dedupe/duplicate``). The store re-checks under the archive lock, so two
+    """Asks :meth:`postcrawl.archive.ArchiveStore.find_match`; a copy is recorded as a sighting
+    and dropped (``postcrawl/dedupe/duplicate``, ``…/near-duplicate``, ``…/claimed``). An
+    official page whose repost was archived first passes on (``…/official-replaces``): the
+    store makes it the stored article. The store re-checks under the archive lock, so two
     processes racing on one article still make one file."""
 
     def __init__(self, stats: StatsCollector, archive: ArchiveStore) -> None:
@@ -31,14 +34,27 @@ class DedupePipeline:
         if not isinstance(item, ArticleItem):
             return item
         adapter = ItemAdapter(item)
-        body_hash = adapter["body_hash"]
-        if self.archive.seen.hash_seen(body_hash):
-            site = item_site(adapter)
-            result = self.archive.add_sighting(
-                to_extracted(adapter), crawled_at=adapter.get("fetched_at"), official=site.official
-            )
-            adapter["path"] = result.path
-            self.stats.inc_value("postcrawl/dedupe/duplicate")
-            raise DropItem(f"{adapter['url']} is a duplicate of {result.path}", log_level="INFO")
-        self.stats.inc_value("postcrawl/dedupe/new")
-        return item
+        site = item_site(adapter)
+        article = to_extracted(adapter)
+        match = self.archive.find_match(article)
+        if match is None:
+            self.stats.inc_value("postcrawl/dedupe/new")
+            return item
+        if match.superseded_by(site.official):
+            self.stats.inc_value("postcrawl/dedupe/official-replaces")
+            return item
+        result = self.archive.add_sighting(
+            article,
+            crawled_at=adapter.get("fetched_at"),
+            official=site.official,
+            relation=match.relation,
+            similarity=match.similarity,
+            body_hash=match.body_hash,
+        )
+        adapter["path"] = result.path
+        self.stats.inc_value(f"postcrawl/dedupe/{match.relation}")
+        raise DropItem(
+            f"{adapter['url']} is a {match.relation} of {result.path} "
+            f"(similarity {match.similarity:.2f})",
+            log_level="INFO",
+        )

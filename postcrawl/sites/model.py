@@ -48,6 +48,9 @@ class Site:
     extra_domains: tuple[str, ...] = ()
     # Free-form facts for the spiders of this site family (channels, province, API ids, …).
     province: str | None = None
+    # Topic filter for general news sites: an article is kept only when its title or body
+    # names one of these words (after conversion to simplified). Empty: keep everything.
+    topic_keywords: tuple[str, ...] = ()
 
     def matches(self, host: str, path: str) -> bool:
         """Whether a URL with this *host* and *path* belongs to this site."""

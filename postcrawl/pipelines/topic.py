@@ -1,0 +1,50 @@
+"""Step 2b (between normalize and dedupe): keep only postal articles from general news sites."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from postcrawl.archive import ArchiveStore
+from postcrawl.items import ArticleItem
+from postcrawl.pipelines import archive_for, item_site
+from postcrawl.topic import matched_keyword
+
+logger = logging.getLogger(__name__)
+
+
+class TopicPipeline:
+    """Drops an article whose site has ``topic_keywords`` and whose title and body name none
+    of them (``postcrawl/topic/dropped``), recording its URL as skipped so incremental crawls
+    do not fetch it again. Sites without keywords pass untouched."""
+
+    def __init__(self, stats: StatsCollector, archive: ArchiveStore) -> None:
+        self.stats = stats
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TopicPipeline:
+        return cls(crawler.stats, archive_for(crawler))
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        adapter = ItemAdapter(item)
+        site = item_site(adapter)
+        keyword = matched_keyword(
+            adapter.get("title") or "", adapter.get("paragraphs") or [], site.topic_keywords
+        )
+        if keyword is None:
+            self.archive.record_skip(
+                adapter["url"], site.name, "off-topic", crawled_at=adapter.get("fetched_at")
+            )
+            self.stats.inc_value("postcrawl/topic/dropped")
+            raise DropItem(f"{adapter['url']} is not about posts or parcels", log_level="INFO")
+        if keyword:
+            self.stats.inc_value("postcrawl/topic/kept")
+        return item
