@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -74,8 +75,12 @@ def shingles(text: str) -> np.ndarray:
     return np.unique(h & np.uint64(0xFFFFFFFF))
 
 
+@lru_cache(maxsize=64)
 def signature(text: str) -> np.ndarray:
-    """The MinHash signature (``NUM_PERM`` uint32 values) of *text*'s shingle set."""
+    """The MinHash signature (``NUM_PERM`` uint32 values) of *text*'s shingle set.
+
+    Cached: one article's body is looked up by the dedupe step, again by the store under the
+    archive lock, then inserted. Callers must not modify the returned array."""
     sh = shingles(text)
     if len(sh) == 0:
         return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
@@ -83,7 +88,9 @@ def signature(text: str) -> np.ndarray:
     values = np.multiply.outer(_A, sh)
     values += _B[:, None]
     values >>= np.uint64(32)
-    return values.min(axis=1).astype(np.uint32)
+    result = values.min(axis=1).astype(np.uint32)
+    result.flags.writeable = False  # shared through the cache
+    return result
 
 
 def estimate(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
