@@ -186,13 +186,13 @@ class ArchiveStore:
         text = article.normalized_body or normalized_body(article.paragraphs)
         if article.original_url:
             row = self.conn.execute(
-                f"SELECT hash FROM urls WHERE url IN ({_scheme_variants_sql()})",
+                f"SELECT hash FROM urls WHERE url IN ({_SCHEME_VARIANTS_SQL})",
                 _scheme_variants(article.original_url),
             ).fetchone()
             if row is not None:
                 return self._claim_match(row[0], text)
         row = self.conn.execute(
-            f"SELECT hash FROM urls WHERE claimed_original IN ({_scheme_variants_sql()})",
+            f"SELECT hash FROM urls WHERE claimed_original IN ({_SCHEME_VARIANTS_SQL})",
             _scheme_variants(article.url),
         ).fetchone()
         if row is not None:
@@ -436,14 +436,14 @@ class ArchiveStore:
                 os.fsync(fh.fileno())
 
 
+# Placeholders for the two values :func:`_scheme_variants` gives.
+_SCHEME_VARIANTS_SQL = "?, ?"
+
+
 def _scheme_variants(url: str) -> tuple[str, str]:
     """*url* with http and with https: a claim and the page it names may differ only there."""
     rest = url.split("://", 1)[1] if "://" in url else url
     return f"http://{rest}", f"https://{rest}"
-
-
-def _scheme_variants_sql() -> str:
-    return "?, ?"
 
 
 def apply_replacement(
