@@ -17,6 +17,12 @@ from pathlib import Path
 COMMAND_MODULES = (
     "postcrawl.cli.extract",
     "postcrawl.cli.reindex",
+    "postcrawl.cli.stats",
+    "postcrawl.cli.search",
+    "postcrawl.cli.show",
+    "postcrawl.cli.export",
+    "postcrawl.cli.plot",
+    "postcrawl.cli.datasette_metadata",
 )
 
 
