@@ -31,9 +31,8 @@ def render(stats: Stats) -> str:
     undated = f", {stats.undated} undated" if stats.undated else ""
     parts = [
         f"{stats.articles} articles, {stats.first_day or '?'} to {stats.last_day or '?'}{undated}",
-        f"{stats.urls} URLs: {stats.duplicates} duplicates on the same site, "
-        f"{stats.reposts} reposts on other sites; {stats.reposted_articles} articles seen on "
-        "more than one site",
+        f"URLs: {stats.urls}; duplicates (same site): {stats.duplicates}; reposts (other "
+        f"sites): {stats.reposts}; articles seen on 2+ sites: {stats.reposted_articles}",
         "",
         table(
             [(s, SITES[s].display_name if s in SITES else "", n) for s, n in stats.per_site],
