@@ -424,6 +424,22 @@ def test_missing_or_empty_roots_give_a_message(tmp_path: Path, capsys, argv: lis
     assert code == 1 and "postcrawl reindex" in err
 
 
+def test_unwritable_plot_and_corrupt_index_give_a_message(
+    built: BuiltArchive, tmp_path: Path, capsys
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code, _, err = run_cli(
+        capsys, "plot", "--data-dir", str(built.root), "--out", str(blocker / "x.png")
+    )
+    assert code == 1 and err.startswith(f"postcrawl: cannot write {blocker / 'x.png'}")
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "index.sqlite3").write_bytes(b"this is not SQLite" * 300)
+    code, _, err = run_cli(capsys, "stats", "--data-dir", str(corrupt))
+    assert code == 1 and "postcrawl reindex" in err and "Traceback" not in err
+
+
 def test_data_dir_from_the_environment(built: BuiltArchive, capsys, monkeypatch) -> None:
     monkeypatch.setenv("POSTCRAWL_DATA_DIR", str(built.root))
     code, out, _ = run_cli(capsys, "stats", "--json")

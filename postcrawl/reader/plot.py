@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from postcrawl.reader.corpus import CorpusError, MonthlyCounts
@@ -101,10 +102,16 @@ def plot_monthly(
             ax.set_title(title or f"Articles per month by {by} ({total} dated articles)")
             ax.legend(title=by, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
             fig.tight_layout()
-            out.parent.mkdir(parents=True, exist_ok=True)
+            # Drawn to a temp name and renamed, so a failed write leaves no half a PNG.
             tmp = out.with_name(f".{out.name}.part")
-            fig.savefig(tmp, format="png", dpi=DPI)
-            tmp.replace(out)
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                fig.savefig(tmp, format="png", dpi=DPI)
+                tmp.replace(out)
+            except OSError as exc:
+                with contextlib.suppress(OSError):  # nothing to remove where nothing was made
+                    tmp.unlink()
+                raise CorpusError(f"cannot write {out}: {exc.strerror or exc}") from None
         finally:
             plt.close(fig)
     return out
