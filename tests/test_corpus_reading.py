@@ -19,6 +19,7 @@ import pytest
 
 from postcrawl.cli import main
 from postcrawl.reader import Corpus, CorpusError, Filters, query_terms
+from postcrawl.reader import corpus as corpus_module
 from postcrawl.reader.corpus import EXPORT_COLUMNS, day_bound, make_snippet
 from tests.corpus_archive import (
     TXYDDY_003_SECOND_URL,
@@ -90,9 +91,18 @@ def test_stats_table_and_filters(built: BuiltArchive, capsys) -> None:
 
 
 # -- search ----------------------------------------------------------------------------------
+@pytest.fixture(params=["sort-matches", "walk-newest"])
+def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways a search can run: sorting the full-text matches (rare words), or walking the
+    articles newest first and testing each (common words; forced here by a threshold of 1)."""
+    if request.param == "walk-newest":
+        monkeypatch.setattr(corpus_module, "COMMON_MATCHES", 1)
+    return str(request.param)
+
+
 def search_hashes(root: Path, query: str, **filters) -> list[str]:
     with Corpus(root) as corpus:
-        return [h.hash for h in corpus.search(query, Filters(**filters), limit=None)]
+        return [h.hash for h in corpus.search(query, Filters(**filters), limit=100)]
 
 
 @pytest.mark.parametrize(
@@ -109,7 +119,7 @@ def search_hashes(root: Path, query: str, **filters) -> list[str]:
     ],
 )
 def test_search_finds_exactly_the_articles_containing_the_words(
-    built: BuiltArchive, query: str, words: tuple[str, ...]
+    built: BuiltArchive, query: str, words: tuple[str, ...], strategy: str
 ) -> None:
     got = search_hashes(built.root, query)
     assert set(got) == containing(built, *words)
@@ -122,7 +132,7 @@ def test_search_hits_and_misses_are_not_vacuous(built: BuiltArchive) -> None:
     assert containing(built, "区块链技术") == set()
 
 
-def test_search_is_newest_first_and_filtered(built: BuiltArchive) -> None:
+def test_search_is_newest_first_and_filtered(built: BuiltArchive, strategy: str) -> None:
     hits = search_hashes(built.root, "政企联席会")
     dates = [built.stored[h].published for h in hits]
     assert dates == sorted(dates, reverse=True)
