@@ -91,12 +91,16 @@ def test_stats_table_and_filters(built: BuiltArchive, capsys) -> None:
 
 
 # -- search ----------------------------------------------------------------------------------
-@pytest.fixture(params=["sort-matches", "walk-newest"])
+@pytest.fixture(params=["sort-matches", "walk-newest", "walk-over-budget"])
 def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both ways a search can run: sorting the full-text matches (rare words), or walking the
-    articles newest first and testing each (common words; forced here by a threshold of 1)."""
-    if request.param == "walk-newest":
+    """Every way a search can run: sorting the full-text matches (rare words); walking the
+    articles newest first and testing each (common words; forced here by a threshold of 1);
+    and a walk cut short by its step budget, which falls back to sorting."""
+    if request.param != "sort-matches":
         monkeypatch.setattr(corpus_module, "COMMON_MATCHES", 1)
+    if request.param == "walk-over-budget":
+        monkeypatch.setattr(corpus_module, "WALK_BUDGET", 0)
+        monkeypatch.setattr(corpus_module, "WALK_STEP", 1)
     return str(request.param)
 
 

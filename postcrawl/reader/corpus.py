@@ -28,8 +28,15 @@ _DAY = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _ARTICLE_NAME = re.compile(r"(?:^|/)\d{3,}_([0-9a-f]{16})\.txt$")
 # Below this many full-text matches a search sorts its matches; above, it walks the articles
-# newest first (see Corpus.search). Both ways give the same rows.
+# newest first (see Corpus.search), for at most WALK_BUDGET x WALK_STEP SQLite VM steps before
+# falling back to sorting. All ways give the same rows.
 COMMON_MATCHES = 2000
+WALK_BUDGET = 40  # ≈ 25 ms of walking on the benchmark machine
+WALK_STEP = 1000  # VM steps between two budget checks
+_FTS_ROWIDS = "a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+_FTS_HAS_ROW = (
+    "EXISTS (SELECT 1 FROM articles_fts f WHERE f.articles_fts MATCH ? AND f.rowid = a.rowid)"
+)
 # A prefix shorter than this would match half the archive; ask for more.
 MIN_HASH_PREFIX = 4
 
@@ -369,40 +376,37 @@ class Corpus:
         if not terms:
             raise CorpusError("empty search query")
         clauses, params = (filters or Filters()).sql()
-        long_terms = [t for t in terms if len(t) >= TRIGRAM]
-        source = "articles a"
-        if long_terms:
-            match = " ".join(fts_phrase(t) for t in long_terms)
-            if limit is not None and self._matches_at_least(match, self._common_threshold()):
-                # A common word (邮政管理 is in most articles): listing every match and sorting
-                # them costs more than walking the newest articles and testing each until
-                # `limit` are found, which takes few steps precisely because most match.
-                source = "articles a INDEXED BY articles_day"
-                clauses.insert(
-                    0,
-                    "EXISTS (SELECT 1 FROM articles_fts f "
-                    "WHERE f.articles_fts MATCH ? AND f.rowid = a.rowid)",
-                )
-            else:  # a rare word: its few matches, sorted
-                clauses.insert(
-                    0, "a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
-                )
-            params.insert(0, match)
         for term in terms:
             if len(term) < TRIGRAM:
                 clauses.append("(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')")
                 params += [f"%{like_escape(term)}%"] * 2
-        sql = (
-            "SELECT a.hash, a.published, a.site, a.title, a.source, a.path, a.url, a.body "
-            f"FROM {source} {_where(clauses)} ORDER BY a.day DESC, a.path DESC"
-        )
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        try:
-            rows = self.conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:  # pragma: no cover - quoting makes this unreachable
-            raise CorpusError(f"search failed: {exc}") from None
+        long_terms = [t for t in terms if len(t) >= TRIGRAM]
+        rows = None
+        if long_terms:
+            match = " ".join(fts_phrase(t) for t in long_terms)
+            if limit is not None and self._matches_at_least(match, self._common_threshold()):
+                # A common word (邮政管理 is in most articles): sorting every match costs more
+                # than walking the articles newest first and testing each until `limit` are
+                # found, which takes few steps because most match. Filters can make the walk
+                # long (a common word on one small site); past a budget it gives way.
+                rows = self._bounded(
+                    self._search_sql(
+                        "articles a INDEXED BY articles_day",
+                        [_FTS_HAS_ROW, *clauses],
+                        limit,
+                    ),
+                    [match, *params, limit],
+                )
+            if rows is None:  # a rare word, or a walk too long: its matches, sorted
+                rows = self._query(
+                    self._search_sql("articles a", [_FTS_ROWIDS, *clauses], limit),
+                    [match, *params] + ([limit] if limit is not None else []),
+                )
+        else:
+            rows = self._query(
+                self._search_sql("articles a", clauses, limit),
+                params + ([limit] if limit is not None else []),
+            )
         return [
             Hit(
                 hash=r["hash"],
@@ -416,6 +420,41 @@ class Corpus:
             )
             for r in rows
         ]
+
+    @staticmethod
+    def _search_sql(source: str, clauses: Sequence[str], limit: int | None) -> str:
+        sql = (
+            "SELECT a.hash, a.published, a.site, a.title, a.source, a.path, a.url, a.body "
+            f"FROM {source} {_where(clauses)} ORDER BY a.day DESC, a.path DESC"
+        )
+        return sql + (" LIMIT ?" if limit is not None else "")
+
+    def _query(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:  # pragma: no cover - quoting makes this unreachable
+            raise CorpusError(f"search failed: {exc}") from None
+
+    def _bounded(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row] | None:
+        """The rows of *sql*, or None when it needs more than :data:`WALK_BUDGET` times
+        :data:`WALK_STEP` SQLite VM steps (counted, not timed: the outcome does not depend on
+        the machine's speed)."""
+        steps = 0
+
+        def over_budget() -> int:
+            nonlocal steps
+            steps += 1
+            return int(steps > WALK_BUDGET)
+
+        self.conn.set_progress_handler(over_budget, WALK_STEP)
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if steps > WALK_BUDGET:  # interrupted by the budget
+                return None
+            raise CorpusError(f"search failed: {exc}") from None  # pragma: no cover
+        finally:
+            self.conn.set_progress_handler(None, 0)
 
     def _common_threshold(self) -> int:
         """How many FTS matches make a word common enough to search newest-first by walking
