@@ -81,6 +81,20 @@ CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE ON articles BEGIN
 END;
 """
 
+# Views for people browsing the index (datasette): additive, created on every writable
+# connection so indexes made before they existed get them too.
+VIEWS = """
+CREATE VIEW IF NOT EXISTS monthly_counts AS
+    SELECT month, site, province, COUNT(*) AS articles
+    FROM articles WHERE month IS NOT NULL
+    GROUP BY month, site, province;
+CREATE VIEW IF NOT EXISTS reposts AS
+    SELECT u.url, u.site, u.relation, u.similarity, u.official, u.claimed_original,
+           u.crawled_at, a.hash, a.title, a.day, a.site AS stored_site, a.path
+    FROM urls u JOIN articles a ON a.hash = u.hash
+    WHERE u.relation != 'stored';
+"""
+
 ARTICLE_COLUMNS = [
     "hash",
     "path",
@@ -128,6 +142,7 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
         if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
             conn.executescript(SCHEMA)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.executescript(VIEWS)
     conn.row_factory = sqlite3.Row
     return conn
 

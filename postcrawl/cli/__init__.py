@@ -18,6 +18,12 @@ COMMAND_MODULES = (
     "postcrawl.cli.extract",
     "postcrawl.cli.reindex",
     "postcrawl.cli.mirror",
+    "postcrawl.cli.stats",
+    "postcrawl.cli.search",
+    "postcrawl.cli.show",
+    "postcrawl.cli.export",
+    "postcrawl.cli.plot",
+    "postcrawl.cli.datasette_metadata",
 )
 
 

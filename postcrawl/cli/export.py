@@ -1,0 +1,60 @@
+"""``postcrawl export``: the corpus, or a filtered part, as JSONL, CSV or Parquet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from postcrawl.cli import CliError
+from postcrawl.cli.reading import add_filters, filters_from, open_corpus, positive_int
+from postcrawl.reader import CorpusError
+from postcrawl.reader.export import FORMATS, export
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "export",
+        help="write the articles as JSONL, CSV or Parquet (one row per article)",
+        description="Stream the articles (all, or those the filters keep) to a file or standard "
+        "output, one row per article with the index's fields and the body, in file order "
+        "(by date, undated last). See the README for the columns.",
+    )
+    add_filters(p, limit=None)
+    p.add_argument("--format", choices=FORMATS, help="default: from --out's suffix, else jsonl")
+    p.add_argument("--out", type=Path, help="output file (default: standard output; not Parquet)")
+    p.add_argument(
+        "--batch-size", type=positive_int, default=1000, help="rows read and written at a time"
+    )
+    p.set_defaults(handler=run)
+
+
+def pick_format(fmt: str | None, out: Path | None) -> str:
+    """The format asked for, else the one *out*'s suffix names, else JSONL."""
+    if fmt:
+        return fmt
+    suffix = out.suffix.lstrip(".").lower() if out else ""
+    return {"jsonl": "jsonl", "ndjson": "jsonl", "csv": "csv", "parquet": "parquet"}.get(
+        suffix, "jsonl"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    out = None if args.out is None or str(args.out) == "-" else args.out
+    fmt = pick_format(args.format, out)
+    with open_corpus(args) as corpus:
+        batches = corpus.iter_batches(
+            filters_from(args), limit=args.limit, batch_size=args.batch_size
+        )
+        try:
+            rows = export(batches, fmt, out, sys.stdout)
+        except CorpusError as exc:
+            raise CliError(str(exc)) from None
+        except BrokenPipeError:  # `postcrawl export | head`: the reader has what it wanted
+            raise
+        except OSError as exc:
+            raise CliError(f"cannot write {out}: {exc.strerror}") from None
+    if out is not None:
+        print(f"wrote {rows} articles to {out} ({fmt})", file=sys.stderr)
+    return 0
