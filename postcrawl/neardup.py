@@ -123,6 +123,13 @@ def band_keys(sig: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+_BAND_LOOKUP = " OR ".join(["(band = ? AND key = ?)"] * BANDS)
+
+
 @dataclass(frozen=True)
 class Candidate:
     """An indexed article that may be a near-duplicate, with its estimated similarity."""
@@ -177,21 +184,39 @@ class NearDupIndex:
         if not eligible(normalized):
             return []
         sig = signature(normalized)
-        found: set[str] = set()
-        for band, key in band_keys(sig):
+        keys = band_keys(sig)
+        # One statement for all bands: SQLite answers an OR of (band, key) pairs with one
+        # index lookup per pair (a row-value IN (VALUES …) would scan the table instead).
+        found = {
+            h
             for (h,) in self.conn.execute(
-                "SELECT hash FROM neardup_band WHERE band = ? AND key = ?", (band, key)
-            ):
-                found.add(h)
+                f"SELECT hash FROM neardup_band WHERE {_BAND_LOOKUP}",
+                [value for pair in keys for value in pair],
+            )
+        }
         found.discard(exclude or "")
-        out = []
-        for h in found:
-            row = self.conn.execute("SELECT sig FROM neardup_sig WHERE hash = ?", (h,)).fetchone()
-            if row is None:
-                continue
-            est = estimate(sig, np.frombuffer(row[0], dtype="<u4"))
-            if est >= THRESHOLD - ESTIMATE_MARGIN:
-                out.append(Candidate(h, est))
+        if not found:
+            return []
+        # Band collisions are common among one bureau's articles (shared boilerplate): fetch
+        # every candidate's signature in one query and compare them all in one array operation.
+        hashes: list[str] = []
+        blobs: list[bytes] = []
+        for chunk in _chunks(sorted(found), 500):
+            for h, blob in self.conn.execute(
+                f"SELECT hash, sig FROM neardup_sig WHERE hash IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                hashes.append(h)
+                blobs.append(blob)
+        if not hashes:
+            return []
+        sigs = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(hashes), NUM_PERM)
+        estimates = np.count_nonzero(sigs == sig, axis=1) / NUM_PERM
+        out = [
+            Candidate(h, float(est))
+            for h, est in zip(hashes, estimates, strict=True)
+            if est >= THRESHOLD - ESTIMATE_MARGIN
+        ]
         return sorted(out, key=lambda c: (-c.estimate, c.body_hash))
 
     def clear(self) -> None:
