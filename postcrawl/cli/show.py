@@ -8,26 +8,11 @@ from typing import Any
 
 from postcrawl.cli import add_data_dir
 from postcrawl.cli.reading import open_corpus
+from postcrawl.index import ARTICLE_COLUMNS
 from postcrawl.reader import ArticleView
 
-META_FIELDS = (
-    "hash",
-    "path",
-    "published",
-    "undated_reason",
-    "source",
-    "author",
-    "site",
-    "province",
-    "url",
-    "official_url",
-    "original_url",
-    "forwarded_from",
-    "attachments",
-    "crawled_at",
-    "paragraphs",
-    "chars",
-)
+# Every index column but those printed otherwise (title, body) or derived (day, month).
+META_FIELDS = tuple(c for c in ARTICLE_COLUMNS if c not in {"title", "day", "month", "body"})
 
 
 def register(subparsers: Any) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import dataclasses
 import weakref
 from pathlib import Path
+from typing import Self
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
 
 from postcrawl.archive import ArchiveStore
 from postcrawl.extraction import Extracted
@@ -34,6 +36,19 @@ def archive_for(crawler: Crawler) -> ArchiveStore:
 
         crawler.signals.connect(close, signal=signals.spider_closed, weak=False)
     return store
+
+
+class ArchiveStep:
+    """Base of the steps that read or write the archive (topic, dedupe, store): the crawl's
+    stats and its one :class:`ArchiveStore`."""
+
+    def __init__(self, stats: StatsCollector, archive: ArchiveStore) -> None:
+        self.stats = stats
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.stats, archive_for(crawler))
 
 
 def item_site(adapter: ItemAdapter) -> Site:

@@ -6,29 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.statscollectors import StatsCollector
 
-from postcrawl.archive import ArchiveStore
 from postcrawl.items import ArticleItem
-from postcrawl.pipelines import archive_for, item_site, to_extracted
+from postcrawl.pipelines import ArchiveStep, item_site, to_extracted
 
 
-class DedupePipeline:
+class DedupePipeline(ArchiveStep):
     """Asks :meth:`postcrawl.archive.ArchiveStore.find_match`; a copy is recorded as a sighting
     and dropped (``postcrawl/dedupe/duplicate``, ``…/near-duplicate``, ``…/claimed``). An
     official page whose repost was archived first passes on (``…/official-replaces``): the
     store makes it the stored article. The store re-checks under the archive lock, so two
     processes racing on one article still make one file."""
-
-    def __init__(self, stats: StatsCollector, archive: ArchiveStore) -> None:
-        self.stats = stats
-        self.archive = archive
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
-        return cls(crawler.stats, archive_for(crawler))
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):

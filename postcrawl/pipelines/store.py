@@ -6,30 +6,19 @@ import logging
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
 
-from postcrawl.archive import ArchiveStore
 from postcrawl.items import ArticleItem
-from postcrawl.pipelines import archive_for, item_site, to_extracted
+from postcrawl.pipelines import ArchiveStep, item_site, to_extracted
 
 logger = logging.getLogger(__name__)
 
 
-class StorePipeline:
+class StorePipeline(ArchiveStep):
     """Archives the item (:meth:`postcrawl.archive.ArchiveStore.add`) and sets ``item.path``.
 
     Counts ``postcrawl/store/stored`` and ``postcrawl/store/duplicate`` (an article another
     process stored between the dedupe check and this one).
     """
-
-    def __init__(self, stats: StatsCollector, archive: ArchiveStore) -> None:
-        self.stats = stats
-        self.archive = archive
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler.stats, archive_for(crawler))
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):

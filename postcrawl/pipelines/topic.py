@@ -6,30 +6,19 @@ import logging
 from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.statscollectors import StatsCollector
 
-from postcrawl.archive import ArchiveStore
 from postcrawl.items import ArticleItem
-from postcrawl.pipelines import archive_for, item_site
+from postcrawl.pipelines import ArchiveStep, item_site
 from postcrawl.topic import matched_keyword
 
 logger = logging.getLogger(__name__)
 
 
-class TopicPipeline:
+class TopicPipeline(ArchiveStep):
     """Drops an article whose site has ``topic_keywords`` and whose title and body name none
     of them (``postcrawl/topic/dropped``), recording its URL as skipped so incremental crawls
     do not fetch it again. Sites without keywords pass untouched."""
-
-    def __init__(self, stats: StatsCollector, archive: ArchiveStore) -> None:
-        self.stats = stats
-        self.archive = archive
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> TopicPipeline:
-        return cls(crawler.stats, archive_for(crawler))
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
