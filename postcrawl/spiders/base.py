@@ -47,6 +47,18 @@ def parse_since(value: str | None) -> date | None:
         raise ValueError(f"since must be YYYY-MM-DD, got {value!r}") from None
 
 
+def response_charset(response: Response) -> str | None:
+    """The charset the response's Content-Type declares, if any."""
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    return content_type.partition("charset=")[2].strip() or None
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short reason for a failed request: ``HTTP <status>`` or the exception's name."""
+    response = getattr(failure.value, "response", None)
+    return f"HTTP {response.status}" if response is not None else type(failure.value).__name__
+
+
 class ArchiveSpider(scrapy.Spider):
     """A spider that feeds the archive pipelines with :class:`ArticleItem` s.
 
@@ -137,11 +149,7 @@ class ArchiveSpider(scrapy.Spider):
             url=self.canonical(response.url),
             site=self.site.name,
             body=response.body,
-            encoding=response.headers.get(b"Content-Type", b"")
-            .decode("latin-1")
-            .partition("charset=")[2]
-            .strip()
-            or None,
+            encoding=response_charset(response),
             list_url=self.canonical(list_url) if list_url else None,
             hint_title=hints.title,
             hint_published=hints.published,
@@ -153,8 +161,6 @@ class ArchiveSpider(scrapy.Spider):
         """A request that failed for good (after retries): counted and listed, not marked seen,
         so the next run tries it again."""
         request = failure.request  # type: ignore[attr-defined]
-        value = failure.value
-        response = getattr(value, "response", None)
-        reason = f"HTTP {response.status}" if response is not None else type(value).__name__
+        reason = failure_reason(failure)
         note_failure(self.crawler.stats, self.canonical(request.url), reason)
         logger.warning("failed: %s (%s)", request.url, reason)

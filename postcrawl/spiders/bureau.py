@@ -48,7 +48,7 @@ from postcrawl.items import ArticleItem
 from postcrawl.pipelines import archive_for, to_extracted
 from postcrawl.sites import SITES
 from postcrawl.sites.bureaus import BUREAUS, Bureau, Channel
-from postcrawl.spiders.base import ArchiveSpider
+from postcrawl.spiders.base import ArchiveSpider, failure_reason, response_charset
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class BureauSpider(ArchiveSpider):
             yield self.list_request(self.link(target), channel, page)
             return
         try:
-            listing = parse_list_page(response.body, response.url, _charset(response))
+            listing = parse_list_page(response.body, response.url, response_charset(response))
         except ExtractionError as exc:
             note_failure(self.crawler.stats, self.canonical(response.url), f"list page: {exc}")
             return
@@ -193,8 +193,7 @@ class BureauSpider(ArchiveSpider):
         """The API failed for good: page 1 falls back to the static list; later pages count."""
         request = failure.request  # type: ignore[attr-defined]
         kwargs = request.cb_kwargs
-        response = getattr(failure.value, "response", None)
-        reason = f"HTTP {response.status}" if response is not None else type(failure.value).__name__
+        reason = failure_reason(failure)
         yield from self._api_failed(kwargs["channel"], kwargs["page"], request.url, reason)
 
     def _api_failed(
@@ -240,7 +239,7 @@ class BureauSpider(ArchiveSpider):
             self._aliases.setdefault(url, set()).update(aliases)
         if not hints.source:
             # A document-disclosure page names its issuer (发布机构); the list does not.
-            issuer = disclosure_fields(response.body, _charset(response)).get("发布机构")
+            issuer = disclosure_fields(response.body, response_charset(response)).get("发布机构")
             if issuer:
                 hints = dataclasses.replace(hints, source=issuer)
         yield from super().parse_article(response, hints, list_url)
@@ -283,11 +282,6 @@ class BureauSpider(ArchiveSpider):
                 relation="redirect",
             )
             self.crawler.stats.inc_value("postcrawl/spider/redirect_aliases")
-
-
-def _charset(response: Response) -> str | None:
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-    return content_type.partition("charset=")[2].strip() or None
 
 
 def _spider_class(bureau: Bureau) -> type[BureauSpider]:
