@@ -200,30 +200,3 @@ def parse_api_page(body: bytes, page_url: str) -> ApiPage:
             )
         )
     return ApiPage(entries, total)
-
-
-_DISCLOSURE_LABELS = ("索引号", "发布机构", "发文字号", "分类", "成文日期", "发布日期")
-
-
-def disclosure_fields(body: bytes, encoding: str | None = None) -> dict[str, str]:
-    """The 政府信息公开 header of a document-disclosure page (``.content-head``): 索引号,
-    发布机构, 发文字号, 分类, … as label → value; empty for other pages."""
-    if b"content-head" not in body:
-        return {}
-    try:
-        tree = parse_html(decode_html(body, encoding))
-    except ExtractionError:
-        return {}
-    fields: dict[str, str] = {}
-    for head in select(tree, ".content-head"):
-        texts = [clean_line(t) for t in head.itertext()]
-        texts = [t for t in texts if t]
-        for i, text in enumerate(texts):
-            m = re.match(r"^(.+?)\s*[:：]\s*(.*)$", text)
-            label, value = (m[1].strip(), m[2].strip()) if m else (text, "")
-            if label in _DISCLOSURE_LABELS and label not in fields:
-                if not value and i + 1 < len(texts) and texts[i + 1] not in _DISCLOSURE_LABELS:
-                    value = texts[i + 1]
-                if value:
-                    fields[label] = value
-    return fields

@@ -143,9 +143,11 @@ class FilterResult:
 
 
 _FIELD_STOP = (
-    r"(?=\s*(?:作者|编辑|责任编辑|发布日期|发布时间|日期|时间|点击|浏览|字号|来源|转自|$))"
+    r"(?=\s*(?:作者|编辑|责任编辑|发布日期|发布时间|日期|时间|点击|浏览|字号|来源|转自|"
+    r"发文字号|索引号|分类|$))"
 )
-_SOURCE = re.compile(r"(?:文章来源|信息来源|稿件来源|来源)\s*[:：]\s*(\S+?)" + _FIELD_STOP)
+# 发布机构: the issuing organ on document-disclosure pages (政府信息公开, .content-head).
+_SOURCE = re.compile(r"(?:文章来源|信息来源|稿件来源|发布机构|来源)\s*[:：]\s*(\S+?)" + _FIELD_STOP)
 _AUTHOR = re.compile(r"(?:作者|记者|撰稿)\s*[:：]\s*(\S+?)" + _FIELD_STOP)
 _FORWARDED = re.compile(r"^转自\s*[:：]\s*(\S+)")
 _ORIGINAL = re.compile(r"(?:原文链接|原文地址|原文网址)\s*[:：]\s*(" + _URL + ")")

@@ -8,7 +8,6 @@ import pytest
 
 from postcrawl.bureau_lists import (
     api_url,
-    disclosure_fields,
     is_article_url,
     js_redirect_target,
     parse_api_page,
@@ -140,13 +139,3 @@ def test_api_url_keeps_the_site_parameter_order() -> None:
         "https://www.spb.gov.cn/common/search/de7de12df24948b98dcb8420d3777c04?_isAgg=true"
         "&_isJson=true&_pageSize=50&_template=index&_rangeTimeGte=&_channelName=&page=3"
     )
-
-
-def test_disclosure_fields() -> None:
-    page = fixture_named("spb", "disclosure_page").html.read_bytes()
-    fields = disclosure_fields(page)
-    assert fields["发布机构"] == "国家邮政局"
-    assert fields["索引号"].startswith("bm51190001/2023-")
-    assert fields["发文字号"].startswith("全国邮管〔2023〕")
-    assert fields["分类"] == "政策法规标准"
-    assert disclosure_fields(fixture_named("gd_spb", "004_original").html.read_bytes()) == {}

@@ -84,3 +84,19 @@ def test_trafilatura_fallback_when_no_site_rule_matches() -> None:
     assert article.paragraphs[0] == fx.expected["paragraphs"][0]
     for paragraph in article.paragraphs:
         assert chrome_rule(paragraph) is None, paragraph
+
+
+def test_disclosure_issuer_is_the_source() -> None:
+    fx = fixture_named("spb", "disclosure_page")
+    page = fx.html.read_bytes().replace(
+        "<em>国家邮政局</em>".encode(), "<em>国家邮政局政策法规司</em>".encode()
+    )
+    assert page != fx.html.read_bytes()
+    assert extract_article(page, fx.url).source == "国家邮政局政策法规司"
+
+
+def test_issuer_on_a_shared_line_stops_at_the_next_label() -> None:
+    from postcrawl.chrome import parse_meta_line
+
+    meta = parse_meta_line("发布机构:国家邮政局 发文字号:全国邮管〔2023〕78号")
+    assert meta is not None and meta.source == "国家邮政局"

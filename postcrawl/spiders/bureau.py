@@ -37,7 +37,6 @@ from twisted.python.failure import Failure
 from postcrawl.bureau_lists import (
     ListEntry,
     api_url,
-    disclosure_fields,
     js_redirect_target,
     parse_api_page,
     parse_list_page,
@@ -237,11 +236,8 @@ class BureauSpider(ArchiveSpider):
         aliases.discard(url)
         if aliases:
             self._aliases.setdefault(url, set()).update(aliases)
-        if not hints.source:
-            # A document-disclosure page names its issuer (发布机构); the list does not.
-            issuer = disclosure_fields(response.body, response_charset(response)).get("发布机构")
-            if issuer:
-                hints = dataclasses.replace(hints, source=issuer)
+        # A document-disclosure page's issuer (发布机构) is read by the extractor from
+        # `.content-head`, with the rest of the page: no second parse here.
         yield from super().parse_article(response, hints, list_url)
 
     def _follow_stub(
