@@ -1,14 +1,19 @@
-"""Reading the bureau CMS's list pages and JSON search API (sites.md §1). No Scrapy here.
+"""Reading the bureau CMS's pages without Scrapy: home-page navigation, list pages, the JSON
+search API and redirect stubs (the page shapes are described in ``docs/sites.md``).
 
-The spider (:mod:`postcrawl.spiders.bureau`) fetches; these functions say what a fetched list
-holds: the article links with the title and date the list shows, the next page, and whether
-the page is only a JavaScript redirect stub.
+The spider (:mod:`postcrawl.spiders.bureau`) fetches; these functions say what a fetched page
+holds. Discovery works from what the site itself shows, not from a table of paths:
 
-Pagination assumption (documented in the README): the static list ``common_list.shtml`` shows
-a recent window and, where it has more pages, a pager whose ``下一页`` link points at
-``common_list_<N>.shtml``. A page without such a link is the last one. The JSON API is paged
-with ``page=N`` and ``_pageSize``; it ends when the count reaches ``data.total`` or a page is
-empty.
+* a home page names its channels: every link to a ``…/common_list.shtml`` on the site's own
+  host, whatever the prefix and depth (:func:`discover_channels`);
+* a list page shows only about ten recent rows, and a "more" link
+  ``common_listmore.shtml?channelId=<32 hex>&code=<cNNNNNN>`` (or ``common_listmores.shtml``)
+  that names the channel's id (:func:`find_more_link`, :attr:`ListPage.more`);
+* the JSON search API ``/common/search/<channelId>?…&page=N`` pages through the channel's whole
+  history; it ends when the count reaches ``data.total`` or a page is empty.
+
+No capture shows a numbered pager (``common_list_2.shtml``); a ``下一页`` link is still followed
+where a page has one (a "more" page that paginates, say), but nothing relies on it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from html import unescape
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from lxml import etree
 
@@ -33,6 +39,16 @@ _JS_REDIRECT = re.compile(
 MAX_STUB_BYTES = 2048
 _NEXT_PAGE_TEXT = ("下一页", "下页", "后一页")
 _NULLS = {"", "null", "none", "undefined"}
+# A channel list, whatever the prefix and depth: /gjyzj/c100009/c100012/common_list.shtml
+_CHANNEL_LIST = re.compile(r"/common_list\.shtml$")
+# The "more" page of a list, with the channel id the search API takes.
+_MORE_LINK = re.compile(
+    r"""(?P<path>[^"'\s<>()]*common_listmores?\.shtml)\?(?P<query>[^"'\s<>()]*)""", re.I
+)
+_CHANNEL_ID = re.compile(r"[0-9a-f]{32}", re.I)
+# A channel code segment: c100057, and the non-numeric ones seen (c204534nvg, yzkdyaqsc02)
+# only when they start with c and digits.
+_CODE = re.compile(r"c\d{5,}[0-9a-z]*", re.I)
 
 API_PAGE_SIZE = 50
 
@@ -48,12 +64,44 @@ class ListEntry:
     author: str | None = None
 
 
+@dataclass(frozen=True)
+class MoreLink:
+    """A list page's "more" link: where older rows are, and the channel's id for the API.
+
+    ``channel_id`` is the 32-hex id the search API takes; ``code`` the channel code the link
+    names (``c100276``), which need not be a segment of the list's own path."""
+
+    url: str
+    channel_id: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class ChannelLink:
+    """A channel list a home page links to. ``url`` is absolute; ``label`` the link text."""
+
+    url: str
+    label: str
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The channel-code segments of the list's path (``c100009``, ``c100012``)."""
+        return channel_codes(self.url)
+
+    @property
+    def prefix(self) -> str | None:
+        """The site's path prefix the list sits under (``gdsyzglj``), if it has one."""
+        segments = [s for s in urlsplit(self.url).path.split("/") if s]
+        return segments[0] if len(segments) > 1 and not _CODE.fullmatch(segments[0]) else None
+
+
 @dataclass
 class ListPage:
-    """What one list page holds."""
+    """What one list page holds: its rows, its "more" link, and a next page if it has one."""
 
     entries: list[ListEntry] = field(default_factory=list)
     next_url: str | None = None
+    more: MoreLink | None = None
 
 
 @dataclass
@@ -121,11 +169,66 @@ def is_article_url(url: str) -> bool:
     )
 
 
-def parse_list_page(body: bytes, page_url: str, encoding: str | None = None) -> ListPage:
-    """The article links of a static ``common_list`` page, with their dates and titles, and
-    the next page. Raises :class:`ExtractionError` for an empty or non-HTML page."""
+def channel_codes(url: str) -> tuple[str, ...]:
+    """The channel-code segments of a URL's path, outermost first."""
+    return tuple(s for s in urlsplit(url).path.split("/") if _CODE.fullmatch(s))
+
+
+def is_channel_list(url: str) -> bool:
+    """Whether *url* is a channel's static list (``…/common_list.shtml``)."""
+    return bool(_CHANNEL_LIST.search(urlsplit(url).path))
+
+
+def discover_channels(
+    body: bytes, page_url: str, encoding: str | None = None
+) -> list[ChannelLink]:
+    """The channel lists a page (the home page) links to, in page order, each once.
+
+    Only lists on the page's own host count: the footer's links to other bureaus are not this
+    site's channels. The label is the link's text (else its ``title``); where one list is
+    linked several times, the first non-empty label wins. Raises :class:`ExtractionError` for
+    an empty or non-HTML page."""
     tree = parse_html(decode_html(body, encoding))
-    page = ListPage()
+    host = urlsplit(page_url).hostname
+    found: dict[str, str] = {}
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        url = urljoin(page_url, href).split("#", 1)[0]
+        parts = urlsplit(url)
+        if parts.hostname != host or not is_channel_list(url):
+            continue
+        # The same list with and without a query string is one channel.
+        url = url.split("?", 1)[0]
+        label = clean_line(anchor.text_content() or "") or clean_line(anchor.get("title") or "")
+        if not found.get(url):
+            found[url] = label
+    return [ChannelLink(url, label) for url, label in found.items()]
+
+
+def find_more_link(html: str, page_url: str) -> MoreLink | None:
+    """The list's "more" link (``common_listmore(s).shtml?channelId=…&code=…``), read from the
+    page's text so that a link in a script or an ``onclick`` counts too; ``None`` when the page
+    names no channel id."""
+    for m in _MORE_LINK.finditer(unescape(html)):
+        query = parse_qs(m["query"], keep_blank_values=True)
+        channel_id = next(iter(query.get("channelId", [])), "").strip()
+        if not _CHANNEL_ID.fullmatch(channel_id):
+            continue
+        code = next(iter(query.get("code", [])), "").strip() or None
+        url = urljoin(page_url, f"{m['path']}?{m['query']}")
+        return MoreLink(url, channel_id.lower(), code)
+    return None
+
+
+def parse_list_page(body: bytes, page_url: str, encoding: str | None = None) -> ListPage:
+    """The article links of a static list page (``common_list.shtml``, or a "more" page), with
+    their dates and titles, its "more" link and a next page if it has one. Raises
+    :class:`ExtractionError` for an empty or non-HTML page."""
+    html = decode_html(body, encoding)
+    tree = parse_html(html)
+    page = ListPage(more=find_more_link(html, page_url))
     seen: set[str] = set()
     for anchor in select(tree, "li a[href]"):
         href = (anchor.get("href") or "").strip()

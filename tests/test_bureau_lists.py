@@ -1,4 +1,6 @@
-"""The bureau CMS's list pages, search API answers and redirect stubs, read without Scrapy."""
+"""The bureau CMS's home pages, list pages, search API answers and redirect stubs, read without
+Scrapy. The discovery pages are saved fixtures in ``tests/fixtures/discovery/`` (real shapes,
+invented text)."""
 
 from __future__ import annotations
 
@@ -7,14 +9,25 @@ import json
 import pytest
 
 from postcrawl.bureau_lists import (
+    ChannelLink,
+    MoreLink,
     api_url,
+    channel_codes,
+    discover_channels,
+    find_more_link,
     is_article_url,
     js_redirect_target,
     parse_api_page,
     parse_list_page,
 )
 from postcrawl.extraction import ExtractionError
-from tests.conftest import fixture_named
+from tests.conftest import FIXTURES, fixture_named
+
+DISCOVERY = FIXTURES / "discovery"
+
+
+def _page(name: str) -> bytes:
+    return (DISCOVERY / name).read_bytes()
 
 LIST_URL = "https://gd.spb.gov.cn/gdsyzglj/c100057/c100061/common_list.shtml"
 LIST_PAGE = """<html><head><meta charset="utf-8"></head><body>
@@ -139,3 +152,75 @@ def test_api_url_keeps_the_site_parameter_order() -> None:
         "https://www.spb.gov.cn/common/search/de7de12df24948b98dcb8420d3777c04?_isAgg=true"
         "&_isJson=true&_pageSize=50&_template=index&_rangeTimeGte=&_channelName=&page=3"
     )
+
+
+# -- discovery -------------------------------------------------------------------------------
+
+
+def test_home_page_names_its_channels_any_prefix_any_depth() -> None:
+    home = "https://www.spb.gov.cn/gjyzj/index.shtml"
+    channels = discover_channels(_page("spb_home.html"), home)
+    root = "https://www.spb.gov.cn/gjyzj/"
+    assert channels == [
+        ChannelLink(root + "c100015/c100016/common_list.shtml", "行业运行"),
+        # A relative link, resolved against the home page.
+        ChannelLink(root + "c100015/c100017/common_list.shtml", "工作动态"),
+        # A parent menu entry without text: still a list, with no label.
+        ChannelLink(root + "c100009/common_list.shtml", ""),
+        # Linked again from a "更多" box with a query and a fragment: one channel.
+        ChannelLink(root + "c100009/c100012/common_list.shtml", "政策法规标准"),
+        ChannelLink(root + "c100276/common_list.shtml", "统计信息"),
+        # An image link: the title attribute is the label.
+        ChannelLink(root + "c100278/common_list.shtml", "快递发展指数"),
+    ]
+    # The footer's lists of other bureaus are not this site's channels.
+    assert not any("gd.spb.gov.cn" in c.url for c in channels)
+    assert channels[3].codes == ("c100009", "c100012") and channels[3].prefix == "gjyzj"
+
+
+def test_home_page_of_a_bureau_whose_prefix_drops_the_s() -> None:
+    channels = discover_channels(_page("xz_home.html"), "https://xz.spb.gov.cn/")
+    assert [(c.prefix, c.codes, c.label) for c in channels] == [
+        ("xzyzglj", ("c100065", "c100066"), "工作动态"),
+        ("xzyzglj", ("c100065", "c100067"), "通知公告"),
+    ]
+
+
+def test_a_page_without_navigation_names_no_channel() -> None:
+    assert discover_channels(b"<html><body><p>hello</p></body></html>", "https://x.cn/") == []
+    with pytest.raises(ExtractionError):
+        discover_channels(b"", "https://x.cn/")
+
+
+def test_list_page_rows_and_its_more_link_with_the_channel_id() -> None:
+    url = "https://hb.spb.gov.cn/hubsyzglj/c100068/c100112/common_list.shtml"
+    page = parse_list_page(_page("hb_list.html"), url)
+    assert len(page.entries) == 10
+    # The rows live under another channel's path than the list's own.
+    assert all("/hubsyzglj/c104687/c104691/202512/" in e.url for e in page.entries)
+    assert page.entries[0].published == "2025-12-28" and page.entries[0].title
+    assert page.more == MoreLink(
+        "https://hb.spb.gov.cn/hubsyzglj/c100068/c100112/common_listmores.shtml"
+        "?channelId=442538b4702e42a1b20f32cbafa4aab4&code=c104693",
+        "442538b4702e42a1b20f32cbafa4aab4",
+        "c104693",
+    )
+    assert page.next_url is None
+
+
+def test_more_link_in_a_script_is_found_too() -> None:
+    url = "https://www.spb.gov.cn/gjyzj/c100276/common_list.shtml"
+    page = parse_list_page(_page("spb_list_c100276.html"), url)
+    assert len(page.entries) == 10
+    assert all(channel_codes(e.url) == ("c100015", "c100016") for e in page.entries)
+    assert page.more is not None
+    assert (page.more.channel_id, page.more.code) == ("ce2d4d5628314ff7a81553529fb7f6a0", "c100276")
+    assert page.more.url.startswith("https://www.spb.gov.cn/gjyzj/c100037/c100150/common_listmore")
+
+
+def test_a_more_link_without_a_channel_id_is_no_more_link() -> None:
+    url = "https://sh.spb.gov.cn/shsyzglj/c100057/c100058/common_list.shtml"
+    page = parse_list_page(_page("sh_list_no_id.html"), url)
+    assert [e.published for e in page.entries] == ["2025-12-05"]
+    assert page.more is None
+    assert find_more_link("<p>no links</p>", url) is None
