@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
 from html import unescape
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from lxml import etree
@@ -179,9 +179,7 @@ def is_channel_list(url: str) -> bool:
     return bool(_CHANNEL_LIST.search(urlsplit(url).path))
 
 
-def discover_channels(
-    body: bytes, page_url: str, encoding: str | None = None
-) -> list[ChannelLink]:
+def discover_channels(body: bytes, page_url: str, encoding: str | None = None) -> list[ChannelLink]:
     """The channel lists a page (the home page) links to, in page order, each once.
 
     Only lists on the page's own host count: the footer's links to other bureaus are not this

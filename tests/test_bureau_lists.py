@@ -29,6 +29,7 @@ DISCOVERY = FIXTURES / "discovery"
 def _page(name: str) -> bytes:
     return (DISCOVERY / name).read_bytes()
 
+
 LIST_URL = "https://gd.spb.gov.cn/gdsyzglj/c100057/c100061/common_list.shtml"
 LIST_PAGE = """<html><head><meta charset="utf-8"></head><body>
 <div class="nav"><ul><li><a href="/gdsyzglj/index.shtml">首页</a></li>
