@@ -186,12 +186,16 @@ def test_e0734_traditional_page_stored_simplified_and_off_topic_skipped(tmp_path
                 (mirror_path(trad.url), "衡陽(yáng)市郵政普遍服務(wù)…", "2024-03-30"),
             ],
         ),
+        # The CMS numbers list pages in the query; past the end it lists nothing.
+        "/index.php?a=lists&catid=707&page=2": list_page("ul.list", []),
         mirror_path(trad.url): article_page(trad),
         mirror_path(other_url): off_topic_page(trad, "衡阳市召开2024年全市安全生产工作会议"),
     }
     data = tmp_path / "data"
     with MirrorServer(routes) as server:
         log = crawl("e0734", server, data)
+        assert server.hits["/index.php?a=lists&catid=707&page=2"] == 1
+        assert stat(log, "postcrawl/failed") == 0
         records = archived(data)
         assert set(records) == {trad.url}
         assert_archived_as_expected(records, trad)
@@ -222,8 +226,8 @@ def test_sxrb_both_url_shapes_and_pager(tmp_path: Path) -> None:
         "/GB/314064/index2.html": list_page(
             "div.mod_bd", [(mirror_path(trad.url), "山西省郵政管理局…", "2023-03-30")]
         ),
-        "/sxxww/xwpd/sxyw/index.shtml": list_page(
-            "div.list_14",
+        "/sxxww/xwpd/sx/index.shtml": list_page(
+            "ul.list",
             [(mirror_path(old.url), "全省邮政业安全生产工作会议在太原召开", "2019-05-10")],
         ),
         mirror_path(trad.url): article_page(trad),
@@ -244,9 +248,9 @@ def test_sxrb_both_url_shapes_and_pager(tmp_path: Path) -> None:
 
 def test_dezhou_portal_repost(tmp_path: Path) -> None:
     fx = fixture_named("dezhou", "000_dezhou_portal")
-    other_url = "http://www.dzxw.net/news/2024-05/11/content_5513.html"
+    other_url = "http://www.dezhoudaily.com/p/1512346.html"
     routes = {
-        "/11/": list_page(
+        "/": list_page(
             "div.news-list",
             [
                 (mirror_path(fx.url), "增速全省第一！德州邮政寄递业务首季“开门红”", "2024-05-11"),

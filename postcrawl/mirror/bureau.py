@@ -305,7 +305,7 @@ class BureauMirror:
     def _article(
         self, key: int, published: datetime, fault: Fault | None, position: int
     ) -> MirrorArticle:
-        channels = self.bureau.channels
+        channels = self.bureau.hint_channels
         channel = channels[position % len(channels)]
         text_key = key - 1 if fault == "duplicate" else key
         title, paragraphs = article_text(self.bureau, text_key, published.year)
@@ -326,7 +326,7 @@ class BureauMirror:
             attachment=f"files/附件{key}.pdf" if key % 10 == 5 else None,
         )
         month = f"{published:%Y%m}"
-        prefix = self.bureau.prefix
+        prefix = self.bureau.hint_prefix
         if shape == "trs":
             path = f"/{TRS_COLUMN}/{month}/t{published:%Y%m%d}_{700000 + key}.html"
         elif fault == "robots":
@@ -348,7 +348,7 @@ class BureauMirror:
                 article.fault = "moved"
                 article.shape = "cms"
                 article.home_path = (
-                    f"/{self.bureau.prefix}/{article.channel.path}/{article.published:%Y%m}/"
+                    f"/{self.bureau.hint_prefix}/{article.channel.path}/{article.published:%Y%m}/"
                     f"{_hex_id(self.bureau.code, article.key, 'moved')}.shtml"
                 )
                 break
@@ -377,7 +377,7 @@ class BureauMirror:
         return {
             "site_name": self.bureau.display_name,
             "domain": self.bureau.domain,
-            "prefix": self.bureau.prefix,
+            "prefix": self.bureau.hint_prefix,
         }
 
     def article_page(self, article: MirrorArticle) -> tuple[bytes, str]:
@@ -420,7 +420,7 @@ class BureauMirror:
     def list_path(self, channel: Channel, page: int) -> str:
         """``common_list.shtml`` for page 1, ``common_list_<N>.shtml`` after it."""
         name = "common_list.shtml" if page == 1 else f"common_list_{page}.shtml"
-        return f"/{self.bureau.prefix}/{channel.path}/{name}"
+        return f"/{self.bureau.hint_prefix}/{channel.path}/{name}"
 
     def list_pages(self, channel: Channel) -> dict[str, bytes]:
         """The static list pages of a channel, path → HTML."""
@@ -500,11 +500,13 @@ class BureauMirror:
         }
         channel_items = "\n".join(
             f'<li><a href="{self.list_path(c, 1)}">{escape(c.label)}</a></li>'
-            for c in self.bureau.channels
+            for c in self.bureau.hint_channels
         )
         index = _template("index.html").substitute(site, channels=channel_items).encode("utf-8")
-        routes["/"] = routes[f"/{self.bureau.prefix}/index.shtml"] = Route(index)
-        for channel in self.bureau.channels:
+        routes["/"] = routes[f"/{self.bureau.hint_prefix}/index.shtml"] = Route(index)
+        for channel in self.bureau.hint_channels:
+            if not channel.path:
+                continue
             for path, body in self.list_pages(channel).items():
                 routes[path] = Route(body)
             if channel.api_id:

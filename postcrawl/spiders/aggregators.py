@@ -1,9 +1,10 @@
-"""Spiders for the sites that repost bureau news (sites.md §2): one shared list crawler.
+"""Spiders for the sites that repost bureau news: one shared list crawler.
 
 :class:`AggregatorSpider` walks a site's :class:`postcrawl.sites.aggregators.Listing` (list
-pages, rows, pager) and requests each article the archive has not seen; every site is then a
-four-line subclass naming its row and listing. Which articles are kept (the topic filter) and
-how a repost joins its original (near-duplicate detection) are pipeline steps, not spider code.
+pages, rows, pager) and requests each article the archive has not seen; every row of
+:data:`postcrawl.sites.aggregators.AGGREGATOR_ROWS` gets a generated subclass (``scrapy crawl
+sxrb``), so a new site is a row, not a copied class. Which articles are kept (the topic filter)
+and how a repost joins its original (near-duplicate detection) are pipeline steps.
 """
 
 from __future__ import annotations
@@ -12,24 +13,14 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
 
 from postcrawl.dates import find_datetime
 from postcrawl.extraction import PageHints
-from postcrawl.sites.aggregators import (
-    DEZHOU,
-    DEZHOU_LISTING,
-    E0734,
-    E0734_LISTING,
-    SXRB,
-    SXRB_LISTING,
-    TXYDDY,
-    TXYDDY_LISTING,
-    Listing,
-)
+from postcrawl.sites.aggregators import AGGREGATOR_ROWS, Aggregator, Listing
 from postcrawl.spiders.base import ArchiveSpider
 from postcrawl.textnorm import clean_line
 
@@ -96,7 +87,7 @@ class AggregatorSpider(ArchiveSpider):
         caught_up = new == 0 and known > 0 and not self.full
         if reached_since or caught_up or page >= self.listing.max_pages:
             return
-        if next_url := self._next_page(response):
+        if next_url := self._next_page(response, page):
             yield self.list_request(next_url, page + 1)
 
     def _row_entry(self, response: Response, row: Any) -> tuple[str, PageHints, str | None] | None:
@@ -115,7 +106,9 @@ class AggregatorSpider(ArchiveSpider):
             return url, PageHints(title=title), published
         return None
 
-    def _next_page(self, response: Response) -> str | None:
+    def _next_page(self, response: Response, page: int) -> str | None:
+        """The pager's next link, else (a CMS that numbers pages in the query) the same list
+        with the page parameter one higher."""
         wanted = {t.lower() for t in self.listing.next_texts}
         for css in self.listing.next_page:
             for link in response.css(css):
@@ -123,40 +116,39 @@ class AggregatorSpider(ArchiveSpider):
                 href = link.attrib.get("href", "").strip()
                 if text in wanted and href and not href.startswith("javascript"):
                     return urljoin(response.url, href)
+        if self.listing.page_param:
+            return with_query_param(response.url, self.listing.page_param, str(page + 1))
         return None
 
 
-class TxyddySpider(AggregatorSpider):
-    """通讯邮递调研网 (txyddy.org.cn): 行业动态 and 社会监督; reposts carry 原文链接."""
-
-    name = "txyddy"
-    site = TXYDDY
-    listing = TXYDDY_LISTING
-    default_base_url = "http://www.txyddy.org.cn"
-
-
-class E0734Spider(AggregatorSpider):
-    """中国衡阳新闻网 (www.e0734.com), simplified or traditional-with-pinyin pages alike."""
-
-    name = "e0734"
-    site = E0734
-    listing = E0734_LISTING
-    default_base_url = "http://www.e0734.com"
+def with_query_param(url: str, name: str, value: str) -> str:
+    """*url* with the query parameter *name* set to *value* (appended when absent)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    query.append((name, value))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-class SxrbSpider(AggregatorSpider):
-    """山西新闻网 (news.sxrb.com): 2019 ``sxxww/xwpd`` and 2022–23 ``GB/<col>`` pages."""
+def _spider_class(row: Aggregator) -> type[AggregatorSpider]:
+    """The spider of one aggregator row: ``sxrb`` → ``SxrbSpider``."""
+    class_name = row.name.capitalize() + "Spider"
+    return type(
+        class_name,
+        (AggregatorSpider,),
+        {
+            "name": row.name,
+            "site": row.site,
+            "listing": row.listing,
+            "default_base_url": row.base_url,
+            # Scrapy's spider loader lists classes whose __module__ is the module it imports.
+            "__module__": __name__,
+            "__qualname__": class_name,
+            "__doc__": row.summary,
+        },
+    )
 
-    name = "sxrb"
-    site = SXRB
-    listing = SXRB_LISTING
-    default_base_url = "http://news.sxrb.com"
 
-
-class DezhouSpider(AggregatorSpider):
-    """德州发布 items as the news portal (dzxw.net) reposts them."""
-
-    name = "dezhou"
-    site = DEZHOU
-    listing = DEZHOU_LISTING
-    default_base_url = "http://www.dzxw.net"
+AGGREGATOR_SPIDERS: dict[str, type[AggregatorSpider]] = {
+    row.name: _spider_class(row) for row in AGGREGATOR_ROWS
+}
+globals().update({cls.__name__: cls for cls in AGGREGATOR_SPIDERS.values()})

@@ -92,7 +92,9 @@ class BureauSpider(ArchiveSpider):
     # -- start -----------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """One request per channel: its API page 1 where it has an ``api_id``, else its list."""
-        for channel in self.bureau.channels:
+        for channel in self.bureau.hint_channels:
+            if not channel.path:
+                continue
             if channel.api_id:
                 yield self.api_request(channel, 1, 0)
             else:
