@@ -1,16 +1,30 @@
 """A local mirror of one bureau site of the State Post Bureau CMS, for tests, demos and benchmarks.
 
 :class:`BureauMirror` builds the route table of a :class:`~postcrawl.mirror.server.MirrorServer`
-from the templates in ``postcrawl/mirror/sites/bureau/`` (the page shapes of sites.md §1): a
-robots.txt, each channel's paginated ``common_list.shtml`` (and the JSON search API where the
-channel has an ``api_id``), and the article pages. With ``faults=True`` it also has the faults
+in the shape public captures show (``docs/sites.md``), from the templates in
+``postcrawl/mirror/sites/bureau/``:
+
+* ``/`` is a JavaScript stub to the home page ``/<prefix>/index.shtml``, whose navigation links
+  to the channel lists (nested, relative and image links, a channel without articles, and other
+  bureaus' lists in the footer);
+* each channel's ``common_list.shtml`` shows its ~10 newest rows and a "more" link
+  ``common_listmore(s).shtml?channelId=<32 hex>&code=<code>``; the more page is a script shell
+  that loads its rows from the API (one channel's more page lists its rows in the HTML too);
+* the JSON search API ``/common/search/<channelId>?…&page=N`` serves each channel's whole
+  history: older articles are reachable only there;
+* one channel's articles live under another channel's path.
+
+The mirror's prefix and channel codes are its own (:class:`MirrorLayout`), not the site
+table's: ``layout=invented_layout(code)`` uses a made-up prefix and made-up codes, so a test can
+prove that a spider finds the site by discovery. With ``faults=True`` it also has the faults
 seen in the wild: a page that answers 500 once, a listed page that is gone (404), an empty 200,
 a GB18030 page, a JavaScript redirect stub, an old TRS URL that 301s to its new home, a page
-robots.txt forbids, two URLs with the same article, migrated pre-2020 pages in both shapes and
-a document-disclosure page.
+robots.txt forbids, two URLs with the same article, a slow page, migrated pre-2020 pages in both
+shapes and a document-disclosure page. ``api=False`` makes the API answer an HTML maintenance
+page; ``nav=False`` serves a home page without navigation.
 
 The text is generated (deterministic per article number), so any size can be served;
-:meth:`BureauMirror.add_articles` publishes new articles at the top of the lists.
+:meth:`BureauMirror.add_articles` publishes new articles at the top of the lists and the API.
 """
 
 from __future__ import annotations
@@ -28,10 +42,12 @@ from typing import Literal
 
 from postcrawl.bureau_lists import API_PAGE_SIZE, api_url
 from postcrawl.mirror.server import Route
-from postcrawl.sites.bureaus import BUREAUS, Bureau, Channel
+from postcrawl.sites.bureaus import BUREAUS, Bureau
 
 Shape = Literal["cms", "trs", "disclosure"]
-Fault = Literal["retry", "missing", "empty", "gb18030", "stub", "moved", "robots", "duplicate"]
+Fault = Literal[
+    "retry", "missing", "empty", "gb18030", "stub", "moved", "robots", "duplicate", "slow"
+]
 
 # The newest article of a fresh mirror, and how far back its articles reach.
 NEWEST = datetime(2024, 6, 28, 10, 0)
@@ -43,6 +59,86 @@ TRS_COLUMN = "xwzx"
 # The channel a JS stub points into: a column the spider does not list.
 STUB_TARGET_CHANNEL = "c100057/c100063"
 
+
+@dataclass(frozen=True)
+class MirrorChannel:
+    """A channel of the mirror: its list's path below the prefix, its label, its API id and
+    code, and where its articles live (another channel's path, for some)."""
+
+    path: str
+    label: str
+    code: str
+    article_path: str = ""  # default: the list's own path
+    more_path: str = ""  # the "more" page's directory; default: the list's own path
+    more_name: str = "common_listmore.shtml"
+    more_lists_rows: bool = False  # the more page shows every row in its HTML
+    holds_articles: bool = True
+    nav_group: str = ""  # shown in a sub-menu of this (text-less) parent entry
+
+    @property
+    def channel_id(self) -> str:
+        return _hex_id("channel", self.path, self.code)
+
+    @property
+    def articles_under(self) -> str:
+        return self.article_path or self.path
+
+
+@dataclass(frozen=True)
+class MirrorLayout:
+    """The mirror's own prefix and channels (never read from the site table)."""
+
+    prefix: str
+    channels: tuple[MirrorChannel, ...]
+
+    @property
+    def article_channels(self) -> tuple[MirrorChannel, ...]:
+        return tuple(c for c in self.channels if c.holds_articles)
+
+
+def standard_layout(prefix: str) -> MirrorLayout:
+    """A layout in the codes captures show: work news, notices, a statistics list whose articles
+    live under another channel's path (as 统计信息 on the national site), and an empty list."""
+    return MirrorLayout(
+        prefix,
+        (
+            MirrorChannel("c100057/c100061", "工作动态", "c100061"),
+            MirrorChannel("c100057/c100058", "通知公告", "c100058", more_lists_rows=True),
+            MirrorChannel(
+                "c100276",
+                "统计信息",
+                "c100276",
+                article_path="c100015/c100016",
+                more_path="c100037/c100150",
+                more_name="common_listmores.shtml",
+                nav_group="信息公开",
+            ),
+            MirrorChannel("c100001", "机构概况", "c100001", holds_articles=False),
+        ),
+    )
+
+
+def invented_layout(code: str) -> MirrorLayout:
+    """A layout whose prefix and channel codes appear nowhere in the site table."""
+    return MirrorLayout(
+        f"{code}mirroryzj",
+        (
+            MirrorChannel("c900101/c900102", "工作动态", "c900102"),
+            MirrorChannel("c900101/c900103", "通知公告", "c900103", more_lists_rows=True),
+            MirrorChannel(
+                "c900200",
+                "统计信息",
+                "c900200",
+                article_path="c900300/c900301",
+                more_path="c900400/c900401",
+                more_name="common_listmores.shtml",
+                nav_group="信息公开",
+            ),
+            MirrorChannel("c900500", "机构概况", "c900500", holds_articles=False),
+        ),
+    )
+
+
 # Positions (0 = newest) of the fault cases among a fresh mirror's articles.
 FAULT_POSITIONS: dict[int, Fault] = {
     3: "retry",
@@ -52,7 +148,11 @@ FAULT_POSITIONS: dict[int, Fault] = {
     19: "stub",
     23: "robots",
     31: "duplicate",  # same text as position 30, listed in the other channel
+    35: "slow",
 }
+# Rows a static list shows; older rows are on the API only.
+STATIC_ROWS = 10
+SLOW_SECONDS = 0.5
 DISCLOSURE_POSITION = 27
 
 _CITIES = [
@@ -103,7 +203,7 @@ class MirrorArticle:
     """One article of the mirror: where it is listed, where it lives, how it is served."""
 
     key: int
-    channel: Channel
+    channel: MirrorChannel
     published: datetime
     title: str
     paragraphs: tuple[str, ...]
@@ -276,20 +376,27 @@ def article_text(bureau: Bureau, key: int, year: int | None = None) -> tuple[str
 class BureauMirror:
     """The pages of one bureau site (``gd`` by default) as a route table.
 
-    *articles* listed articles (newest first) are spread over the bureau's channels, *page_size*
-    to a list page. ``faults=False`` serves only clean pages (the benchmark).
+    *articles* listed articles (newest first) are spread over the layout's channels; a static
+    list shows the newest *page_size* of its channel (about ten on the real sites), the API
+    all of them. ``faults=False`` serves only clean pages (the benchmark).
     """
 
     def __init__(
         self,
         bureau: Bureau | str = "gd",
         articles: int = 120,
-        page_size: int = 20,
+        page_size: int = STATIC_ROWS,
         faults: bool = True,
+        layout: MirrorLayout | None = None,
+        api: bool = True,
+        nav: bool = True,
     ) -> None:
         self.bureau = bureau if isinstance(bureau, Bureau) else bureau_named(bureau)
+        self.layout = layout or standard_layout(self.bureau.hint_prefix)
         self.page_size = page_size
         self.faults = faults
+        self.api = api
+        self.nav = nav
         self.articles: list[MirrorArticle] = []  # newest first
         step = timedelta(days=SPAN_DAYS / max(articles, 1))
         for i in range(articles):
@@ -301,11 +408,20 @@ class BureauMirror:
         if faults:
             self._add_migrated_faults()
 
+    @property
+    def prefix(self) -> str:
+        return self.layout.prefix
+
+    @property
+    def channels(self) -> tuple[MirrorChannel, ...]:
+        """The channels whose lists hold articles."""
+        return self.layout.article_channels
+
     # -- the articles ----------------------------------------------------------------------
     def _article(
         self, key: int, published: datetime, fault: Fault | None, position: int
     ) -> MirrorArticle:
-        channels = self.bureau.hint_channels
+        channels = self.channels
         channel = channels[position % len(channels)]
         text_key = key - 1 if fault == "duplicate" else key
         title, paragraphs = article_text(self.bureau, text_key, published.year)
@@ -326,13 +442,15 @@ class BureauMirror:
             attachment=f"files/附件{key}.pdf" if key % 10 == 5 else None,
         )
         month = f"{published:%Y%m}"
-        prefix = self.bureau.hint_prefix
+        prefix = self.prefix
         if shape == "trs":
             path = f"/{TRS_COLUMN}/{month}/t{published:%Y%m%d}_{700000 + key}.html"
         elif fault == "robots":
             path = f"/{prefix}/nbgl/{month}/{_hex_id(self.bureau.code, key)}.shtml"
         else:
-            path = f"/{prefix}/{channel.path}/{month}/{_hex_id(self.bureau.code, key)}.shtml"
+            path = (
+                f"/{prefix}/{channel.articles_under}/{month}/{_hex_id(self.bureau.code, key)}.shtml"
+            )
         article.listed_path = article.home_path = path
         if fault == "stub":
             article.home_path = (
@@ -348,7 +466,7 @@ class BureauMirror:
                 article.fault = "moved"
                 article.shape = "cms"
                 article.home_path = (
-                    f"/{self.bureau.hint_prefix}/{article.channel.path}/{article.published:%Y%m}/"
+                    f"/{self.prefix}/{article.channel.articles_under}/{article.published:%Y%m}/"
                     f"{_hex_id(self.bureau.code, article.key, 'moved')}.shtml"
                 )
                 break
@@ -372,12 +490,21 @@ class BureauMirror:
                 out.setdefault(article.paragraphs[-1], article)
         return out
 
+    def static_articles(self) -> list[MirrorArticle]:
+        """The articles reachable without the API: every static list's rows, and every row of
+        a more page that lists its rows in the HTML."""
+        out: list[MirrorArticle] = []
+        for channel in self.channels:
+            listed = self.channel_articles(channel)
+            out += listed if channel.more_lists_rows else listed[: self.page_size]
+        return out
+
     # -- pages -----------------------------------------------------------------------------
     def _site_vars(self) -> dict[str, str]:
         return {
             "site_name": self.bureau.display_name,
             "domain": self.bureau.domain,
-            "prefix": self.bureau.hint_prefix,
+            "prefix": self.prefix,
         }
 
     def article_page(self, article: MirrorArticle) -> tuple[bytes, str]:
@@ -414,46 +541,93 @@ class BureauMirror:
             return html.encode("gb18030"), "text/html"
         return html.encode("utf-8"), "text/html; charset=utf-8"
 
-    def channel_articles(self, channel: Channel) -> list[MirrorArticle]:
+    def channel_articles(self, channel: MirrorChannel) -> list[MirrorArticle]:
         return [a for a in self.articles if a.channel == channel]
 
-    def list_path(self, channel: Channel, page: int) -> str:
-        """``common_list.shtml`` for page 1, ``common_list_<N>.shtml`` after it."""
-        name = "common_list.shtml" if page == 1 else f"common_list_{page}.shtml"
-        return f"/{self.bureau.hint_prefix}/{channel.path}/{name}"
+    def list_path(self, channel: MirrorChannel) -> str:
+        """The channel's static list, ``/<prefix>/<path>/common_list.shtml``."""
+        return f"/{self.prefix}/{channel.path}/common_list.shtml"
 
-    def list_pages(self, channel: Channel) -> dict[str, bytes]:
-        """The static list pages of a channel, path → HTML."""
-        articles = self.channel_articles(channel)
-        chunks = [
-            articles[i : i + self.page_size] for i in range(0, len(articles), self.page_size)
-        ] or [[]]
-        pages: dict[str, bytes] = {}
-        for number, chunk in enumerate(chunks, start=1):
-            rows = "\n".join(
-                f'        <li><a href="{a.listed_path}" target="_blank"><p>{escape(a.title)}</p>'
-                f"<span>{a.day}</span></a></li>"
-                for a in chunk
-            )
-            pager = [f'<a href="{self.list_path(channel, 1)}">首页</a>']
-            if number > 1:
-                pager.append(f'<a href="{self.list_path(channel, number - 1)}">上一页</a>')
-            if number < len(chunks):
-                pager.append(f'<a href="{self.list_path(channel, number + 1)}">下一页</a>')
-            pager.append(f"<span>共{len(chunks)}页</span>")
-            html = _template("list.html").substitute(
-                self._site_vars(),
-                channel_label=channel.label,
-                channel_path=channel.path,
-                rows=rows,
-                pager=" ".join(pager),
-            )
-            pages[self.list_path(channel, number)] = html.encode("utf-8")
-        return pages
+    def more_path(self, channel: MirrorChannel) -> str:
+        """The channel's "more" page with its channel id and code, as the list links it."""
+        folder = channel.more_path or channel.path
+        query = f"channelId={channel.channel_id}&code={channel.code}"
+        return f"/{self.prefix}/{folder}/{channel.more_name}?{query}"
 
-    def api_pages(self, channel: Channel) -> dict[str, bytes]:
+    def _rows(self, articles: list[MirrorArticle]) -> str:
+        return "\n".join(
+            f'        <li><a href="{a.listed_path}" target="_blank"><p>{escape(a.title)}</p>'
+            f"<span>{a.day}</span></a></li>"
+            for a in articles
+        )
+
+    def _nav(self, relative: bool = False) -> str:
+        """The navigation bar: top entries, and sub-menus under a text-less parent. On the home
+        page (*relative*) some links are relative to it, as the CMS mixes both forms."""
+        if not self.nav:
+            return ""
+        items = [f'<li><a href="/{self.prefix}/index.shtml">首页</a></li>']
+        groups: dict[str, list[str]] = {}
+        for channel in self.layout.channels:
+            # Links are relative to the home page where they can be (the CMS mixes both).
+            href = (
+                f"{channel.path}/common_list.shtml"
+                if relative and channel.holds_articles and "/" in channel.path
+                else self.list_path(channel)
+            )
+            link = f'<li><a href="{href}">{escape(channel.label)}</a></li>'
+            if channel.nav_group:
+                groups.setdefault(channel.nav_group, []).append(link)
+            else:
+                items.append(link)
+        for group, links in groups.items():
+            items.append(
+                f'<li class="has-sub"><a href="javascript:;" title="{escape(group)}"></a>'
+                f'<ul class="sub">{"".join(links)}</ul></li>'
+            )
+        return '<div class="nav"><ul class="w1200 clearfix">\n' + "\n".join(items) + "\n</ul></div>"
+
+    def home_page(self) -> bytes:
+        """The home page: navigation, and a box of recent rows per channel."""
+        boxes = [
+            f'<div class="box"><div class="box-title"><h3>{escape(c.label)}</h3>'
+            f'<a class="more" href="{self.list_path(c)}">更多&gt;&gt;</a></div><ul>\n'
+            f"{self._rows(self.channel_articles(c)[:3])}\n</ul></div>"
+            for c in self.channels
+            if self.nav
+        ]
+        html = _template("index.html").substitute(
+            self._site_vars(), nav=self._nav(relative=True), boxes="\n".join(boxes)
+        )
+        return html.encode("utf-8")
+
+    def list_page(self, channel: MirrorChannel) -> bytes:
+        """A channel's static list: its newest rows and its "more" link."""
+        articles = self.channel_articles(channel)[: self.page_size]
+        more = f'<a class="more" href="{escape(self.more_path(channel))}" target="_blank">更多</a>'
+        html = _template("list.html").substitute(
+            self._site_vars(),
+            nav=self._nav(),
+            channel_label=channel.label,
+            channel_path=channel.path,
+            rows=self._rows(articles),
+            more=more,
+        )
+        return html.encode("utf-8")
+
+    def more_page(self, channel: MirrorChannel) -> bytes:
+        """A channel's "more" page: a shell the API fills, or every row where it lists them."""
+        articles = self.channel_articles(channel) if channel.more_lists_rows else []
+        html = _template("listmore.html").substitute(
+            self._site_vars(),
+            channel_label=channel.label,
+            channel_id=channel.channel_id,
+            rows=self._rows(articles),
+        )
+        return html.encode("utf-8")
+
+    def api_pages(self, channel: MirrorChannel) -> dict[str, bytes]:
         """The JSON search API answers of a channel (one past the end: an empty page)."""
-        assert channel.api_id is not None
         articles = self.channel_articles(channel)
         pages: dict[str, bytes] = {}
         count = len(articles) // API_PAGE_SIZE + 2
@@ -464,12 +638,12 @@ class BureauMirror:
                     "manuscriptId": _hex_id("m", a.key),
                     "title": a.title,
                     "subTitle": "",
-                    # The API answers with http:// URLs of the real site (sites.md §1).
+                    # The API answers with http:// URLs of the real site.
                     "url": f"http://{self.bureau.domain}{a.listed_path}",
                     # Epoch milliseconds of the China-time publication moment.
                     "publishedTime": int(a.published.replace(tzinfo=CHINA_TIME).timestamp() * 1000),
                     "publishedTimeStr": f"{a.published:%Y-%m-%d %H:%M:%S}",
-                    "channelCodeName": channel.path.rsplit("/", 1)[-1],
+                    "channelCodeName": channel.code,
                     "channelName": channel.label,
                     "content": a.paragraphs[0][:60],
                     "resList": [],
@@ -486,32 +660,36 @@ class BureauMirror:
                 for a in chunk
             ]
             payload = {"code": 200, "data": {"total": len(articles), "results": results}}
-            key = api_url("", channel.api_id, page)
+            key = api_url("", channel.channel_id, page)
             pages[key] = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         return pages
 
+    def api_paths(self) -> set[str]:
+        """Path prefixes of the API, one per channel id (for counting hits)."""
+        return {f"/common/search/{c.channel_id}" for c in self.layout.channels}
+
     def routes(self) -> dict[str, Route]:
-        """The whole site: path (with query for the API) → :class:`Route`."""
+        """The whole site: path (with query for the API and more pages) → :class:`Route`."""
         site = self._site_vars()
         routes: dict[str, Route] = {
             "/robots.txt": Route(
                 _template("robots.txt").substitute(site).encode(), content_type="text/plain"
             )
         }
-        channel_items = "\n".join(
-            f'<li><a href="{self.list_path(c, 1)}">{escape(c.label)}</a></li>'
-            for c in self.bureau.hint_channels
-        )
-        index = _template("index.html").substitute(site, channels=channel_items).encode("utf-8")
-        routes["/"] = routes[f"/{self.bureau.hint_prefix}/index.shtml"] = Route(index)
-        for channel in self.bureau.hint_channels:
-            if not channel.path:
+        home = f"/{self.prefix}/index.shtml"
+        # The root is a JavaScript stub to the home page.
+        routes["/"] = Route(_template("stub.html").substitute(target=home).encode("utf-8"))
+        routes[home] = Route(self.home_page())
+        down = _template("api_down.html").substitute().encode("utf-8")
+        for channel in self.layout.channels:
+            routes[self.list_path(channel)] = Route(self.list_page(channel))
+            routes[self.more_path(channel)] = Route(self.more_page(channel))
+            if not self.api:
+                # Every query of this channel's API answers an HTML maintenance page.
+                routes[f"/common/search/{channel.channel_id}"] = Route(down)
                 continue
-            for path, body in self.list_pages(channel).items():
-                routes[path] = Route(body)
-            if channel.api_id:
-                for key, body in self.api_pages(channel).items():
-                    routes[key] = Route(body, content_type="application/json;charset=UTF-8")
+            for key, body in self.api_pages(channel).items():
+                routes[key] = Route(body, content_type="application/json;charset=UTF-8")
         for article in self.articles:
             body, content_type = self.article_page(article)
             if article.fault == "missing":
@@ -520,7 +698,10 @@ class BureauMirror:
                 routes[article.home_path] = Route(b"")
                 continue
             routes[article.home_path] = Route(
-                body, content_type=content_type, fail_first=1 if article.fault == "retry" else 0
+                body,
+                content_type=content_type,
+                fail_first=1 if article.fault == "retry" else 0,
+                delay=SLOW_SECONDS if article.fault == "slow" else 0.0,
             )
             if article.fault == "stub":
                 stub = _template("stub.html").substitute(target=article.home_path)
@@ -552,7 +733,7 @@ class MirrorCounts:
 def counts(mirror: BureauMirror) -> MirrorCounts:
     """Counts of a mirror's articles, distinct retrievable bodies and list pages."""
     out = MirrorCounts(articles=len(mirror.articles), retrievable=len(mirror.expected()))
-    out.list_pages = sum(len(mirror.list_pages(c)) for c in mirror.bureau.channels)
+    out.list_pages = len(mirror.layout.channels)
     for article in mirror.articles:
         if article.fault:
             out.faults[article.fault] = out.faults.get(article.fault, 0) + 1
