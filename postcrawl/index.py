@@ -1,7 +1,10 @@
 """``index.sqlite3``: articles, the URLs each was seen at, what the crawl has seen, full text.
 
-The index is derived: :func:`rebuild` makes it again from the article files and
-``manifest.jsonl``. It is laid out for people too (``datasette data/index.sqlite3``): one row per
+The index is derived: :func:`postcrawl.archive.rebuild_index` makes it again from the article
+files and ``manifest.jsonl``, and :class:`postcrawl.archive.ArchiveStore` replays the manifest
+lines it lacks (``archive_state.manifest_offset``) whenever it opens the archive. All of the
+archive's SQL is here; the crawl frontier (:mod:`postcrawl.frontier`) keeps its own tables in the
+same file. It is laid out for people too (``datasette data/index.sqlite3``): one row per
 article with its body, one row per URL (provenance), an FTS5 ``trigram`` table over title and
 body (trigram matches Chinese substrings of three characters or more).
 """
@@ -10,12 +13,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -50,12 +53,20 @@ CREATE TABLE IF NOT EXISTS urls (
     hash TEXT NOT NULL REFERENCES articles(hash),
     site TEXT NOT NULL,
     official INTEGER NOT NULL DEFAULT 0,  -- 1: a bureau's own page
-    relation TEXT NOT NULL,               -- stored | duplicate | near-duplicate | claimed
+    relation TEXT NOT NULL,               -- stored | duplicate | near-duplicate | claimed | redirect
     similarity REAL,                      -- 1.0 for the same normalized body
     claimed_original TEXT,                -- the 原文链接 this page gave
     crawled_at TEXT
 );
 CREATE INDEX IF NOT EXISTS urls_hash ON urls(hash);
+-- Provenance lookups by the 原文链接 a repost claimed.
+CREATE INDEX IF NOT EXISTS urls_claimed ON urls(claimed_original);
+
+-- How far the index has applied the manifest (byte offset just past the last applied line).
+CREATE TABLE IF NOT EXISTS archive_state (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
 
 CREATE TABLE IF NOT EXISTS seen (
     url TEXT PRIMARY KEY,
@@ -129,11 +140,27 @@ URL_COLUMNS = [
 ]
 
 
+def connect_readonly(path: Path | str) -> sqlite3.Connection:
+    """A read-only connection that works on a read-only archive too.
+
+    ``mode=ro`` still needs to create the WAL's ``-shm`` file; where the folder is not
+    writable (a shared, read-only copy) that fails, and ``immutable=1`` reads the database file
+    as it is (the writer checkpoints the WAL into it when it closes).
+    """
+    uri = Path(path).resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=30)
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.OperationalError:
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+    return conn
+
+
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, waiting on locks."""
     path = Path(path)
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=30)
+        conn = connect_readonly(path)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -187,7 +214,94 @@ def article_row(record: Mapping[str, Any], paragraphs: list[str]) -> dict[str, A
 
 def insert_article(conn: sqlite3.Connection, row: Mapping[str, Any]) -> None:
     """Add (or replace) one article row; the FTS table follows through triggers."""
+    # DELETE before INSERT: REPLACE would skip the FTS delete trigger.
+    conn.execute("DELETE FROM articles WHERE hash = ?", (row["hash"],))
     _insert(conn, "articles", ARTICLE_COLUMNS, row)
+
+
+def delete_article(conn: sqlite3.Connection, body_hash: str) -> None:
+    conn.execute("DELETE FROM articles WHERE hash = ?", (body_hash,))
+
+
+def article_path(conn: sqlite3.Connection, body_hash: str) -> str | None:
+    """The file of the archived article with this hash, if any."""
+    row = conn.execute("SELECT path FROM articles WHERE hash = ?", (body_hash,)).fetchone()
+    return row[0] if row else None
+
+
+def article_body(conn: sqlite3.Connection, body_hash: str) -> list[str] | None:
+    """The paragraphs of an archived article."""
+    row = conn.execute("SELECT body FROM articles WHERE hash = ?", (body_hash,)).fetchone()
+    return row[0].split("\n") if row else None
+
+
+def stored_from_official(conn: sqlite3.Connection, body_hash: str) -> bool:
+    """Whether the archived article was stored from its official (bureau) page."""
+    row = conn.execute(
+        "SELECT url IS NOT NULL AND url = official_url FROM articles WHERE hash = ?",
+        (body_hash,),
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def hash_at_urls(conn: sqlite3.Connection, urls: Sequence[str]) -> str | None:
+    """The article seen at any of *urls*."""
+    row = conn.execute(
+        f"SELECT hash FROM urls WHERE url IN ({','.join('?' * len(urls))})", list(urls)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def hash_claiming(conn: sqlite3.Connection, urls: Sequence[str]) -> str | None:
+    """The article a repost stored from a page that named any of *urls* as its 原文链接."""
+    row = conn.execute(
+        f"SELECT hash FROM urls WHERE claimed_original IN ({','.join('?' * len(urls))})",
+        list(urls),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def url_hash(conn: sqlite3.Connection, url: str) -> str | None:
+    """The article *url* is recorded for, if any."""
+    row = conn.execute("SELECT hash FROM urls WHERE url = ?", (url,)).fetchone()
+    return row[0] if row else None
+
+
+def move_urls(
+    conn: sqlite3.Connection, old: str, new: str, relation: str, similarity: float | None
+) -> None:
+    """Every URL of article *old* now belongs to *new*; the one *old* was stored from becomes
+    a repost (*relation*, *similarity*), and what the crawl has seen follows."""
+    conn.execute(
+        "UPDATE urls SET hash = ?, "
+        "relation = CASE relation WHEN 'stored' THEN ? ELSE relation END, "
+        "similarity = CASE relation WHEN 'stored' THEN ? ELSE similarity END "
+        "WHERE hash = ?",
+        (new, relation, similarity, old),
+    )
+    conn.execute("UPDATE seen SET hash = ?, status = 'duplicate' WHERE hash = ?", (new, old))
+
+
+def manifest_offset(conn: sqlite3.Connection) -> int | None:
+    """How far the index has applied the manifest; ``None`` for an index from before offsets."""
+    row = conn.execute("SELECT value FROM archive_state WHERE key = 'manifest_offset'").fetchone()
+    return int(row[0]) if row else None
+
+
+def set_manifest_offset(conn: sqlite3.Connection, offset: int) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO archive_state (key, value) VALUES ('manifest_offset', ?)",
+        (str(offset),),
+    )
+
+
+def count_articles(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+
+def article_paths(conn: sqlite3.Connection) -> dict[str, str]:
+    """Every indexed article: hash → path."""
+    return dict(conn.execute("SELECT hash, path FROM articles").fetchall())
 
 
 def insert_url(conn: sqlite3.Connection, row: Mapping[str, Any]) -> None:
@@ -212,6 +326,6 @@ def mark_seen(
 
 def clear(conn: sqlite3.Connection) -> None:
     """Empty every table (inside the caller's transaction), keeping the schema."""
-    for table in ("urls", "seen", "articles"):
+    for table in ("urls", "seen", "articles", "archive_state"):
         conn.execute(f"DELETE FROM {table}")
     conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")

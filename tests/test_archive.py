@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
+import os
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from postcrawl import document
-from postcrawl.archive import MANIFEST, ArchiveStore, read_manifest, rebuild_index
+from postcrawl.archive import (
+    MANIFEST,
+    ArchiveError,
+    ArchiveStore,
+    article_files,
+    read_manifest,
+    rebuild_index,
+    verify,
+)
 from postcrawl.extraction import Extracted, extract_article
 from postcrawl.normalize import normalize_extracted
 from tests.conftest import fixture_named, page_fixtures
@@ -78,7 +88,7 @@ def test_repost_and_original_are_one_file_with_both_urls(archive_root: Path) -> 
         first = store.add(repost)
         second = store.add(original, official=True)
     # The bureau's page arrived second and becomes the stored copy (issue 4: official is canonical).
-    assert first.status == "stored" and second.status == "promoted"
+    assert first.status == "stored" and second.status == "replaced"
     assert second.body_hash == first.body_hash
     assert [p.relative_to(archive_root).as_posix() for p in archive_root.rglob("*.txt")] == [
         second.path
@@ -134,21 +144,21 @@ def test_sequence_numbers_and_undated_folder(archive_root: Path) -> None:
     assert text.split("\n")[2] == "广东省邮政管理局"
 
 
-def test_torn_manifest_line_is_skipped_and_not_joined(archive_root: Path) -> None:
+def test_a_torn_manifest_tail_is_cut_off_before_the_next_append(archive_root: Path) -> None:
     with ArchiveStore(archive_root) as store:
         store.add(_synthetic(1))
     with open(archive_root / MANIFEST, "ab") as fh:
         fh.write(b'{"event":"article","hash":"abc')  # a crash mid-line
+    assert verify(archive_root).torn_tail_bytes == 30
     with ArchiveStore(archive_root) as store:
+        assert store.recovery.torn_bytes == 30
         store.add(_synthetic(2))
     records = list(read_manifest(archive_root))
-    assert (
-        records[1] is None
-        and records[2] is not None
-        and records[2]["hash"] == _synthetic(2).body_hash
-    )
+    assert [r and r["hash"] for r in records] == [_synthetic(1).body_hash, _synthetic(2).body_hash]
+    assert (archive_root / MANIFEST).read_bytes().count(b"abc") == 0
     report = rebuild_index(archive_root)
-    assert report.articles == 2 and report.bad_manifest_lines == 1
+    assert report.articles == 2 and report.bad_manifest_lines == 0
+    assert verify(archive_root).findings == []
 
 
 def test_reindex_reproduces_the_index(archive_root: Path) -> None:
@@ -192,11 +202,19 @@ def test_reindex_indexes_files_without_manifest_lines_and_reports_missing(
     orphan.write_text(
         document.render(document.Document("孤儿", "2024-01-03", "某局", ("正文一段。",)))
     )
+    found = verify(archive_root)
+    assert found.missing_files == [lost]
+    assert found.orphan_files == ["2024/01/03/000_0123456789abcdef.txt"]
     report = rebuild_index(archive_root)
     assert report.missing_files == [lost]
     assert report.orphan_files == ["2024/01/03/000_0123456789abcdef.txt"]
     paths = {r[0] for r in _rows(archive_root, "SELECT path FROM articles")}
     assert paths == {kept, "2024/01/03/000_0123456789abcdef.txt"}
+    assert report.articles == len(paths) == len(list(article_files(archive_root)))
+    # The lost article's URL is no longer "seen", so the next crawl fetches it again.
+    seen = {r[0] for r in _rows(archive_root, "SELECT url FROM seen")}
+    assert _synthetic(2).url not in seen and _synthetic(1).url in seen
+    assert verify(archive_root).findings == []  # the manifest records the loss and the adoption
 
 
 def test_corrupt_index_is_moved_aside_and_rebuilt(archive_root: Path) -> None:
@@ -210,22 +228,50 @@ def test_corrupt_index_is_moved_aside_and_rebuilt(archive_root: Path) -> None:
     assert list(archive_root.glob("index.sqlite3.corrupt-*"))
 
 
-def test_failed_write_leaves_no_partial_file(
+def test_a_full_disk_at_the_manifest_leaves_nothing_half_written(
     archive_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import postcrawl.archive as archive_module
+    import postcrawl.archive.manifest as manifest_module
 
-    def boom(*args: object, **kwargs: object) -> None:
-        raise OSError("disk full")
+    def full(fd: int, data: bytes) -> int:
+        real_write(fd, data[: len(data) // 2])  # a partial line, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
 
+    real_write = os.write
     with ArchiveStore(archive_root) as store:
-        monkeypatch.setattr(archive_module.os, "replace", boom)
-        with pytest.raises(OSError, match="disk full"):
+        store.add(_synthetic(0))
+        size = (archive_root / MANIFEST).stat().st_size
+        monkeypatch.setattr(manifest_module.os, "write", full)
+        with pytest.raises(ArchiveError, match="No space left"):
             store.add(_synthetic(1))
         monkeypatch.undo()
-        assert [p.name for p in archive_root.rglob("*.txt")] == []
-        assert not (archive_root / MANIFEST).exists()
+        assert (archive_root / MANIFEST).stat().st_size == size  # the partial line is cut
+        assert len(list(archive_root.rglob("*.txt"))) == 1  # no temp file, no second article
+        assert list((archive_root / ".tmp").iterdir()) == []
         assert store.add(_synthetic(1)).status == "stored"  # nothing half-recorded blocks a retry
+    assert verify(archive_root).findings == []
+
+
+def test_a_rename_that_fails_after_the_manifest_line_is_finished_on_reopening(
+    archive_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import postcrawl.archive.files as files_module
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EIO, "I/O error")
+
+    with ArchiveStore(archive_root) as store:
+        monkeypatch.setattr(files_module.os, "replace", boom)
+        with pytest.raises(ArchiveError):
+            store.add(_synthetic(1))
+        monkeypatch.undo()
+    # The manifest line is the commit point: the article exists and reopening finishes it.
+    assert verify(archive_root).findings != []
+    with ArchiveStore(archive_root) as store:
+        assert store.recovery.articles == 1 and store.recovery.temp_removed == 0
+        assert store.add(_synthetic(1)).status == "duplicate"
+    assert len(list(article_files(archive_root))) == 1
+    assert verify(archive_root).findings == []
 
 
 def _archive_many(root: str, start: int, barrier: multiprocessing.synchronize.Barrier) -> list[str]:

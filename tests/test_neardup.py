@@ -10,9 +10,9 @@ from pathlib import Path
 import opencc
 import pytest
 
-from postcrawl import archive as archive_mod
 from postcrawl import neardup
 from postcrawl.archive import ArchiveStore, article_files, rebuild_index
+from postcrawl.archive import records as archive_records
 from postcrawl.document import parse
 from postcrawl.extraction import Extracted, extract_article
 from postcrawl.normalize import normalize_extracted
@@ -187,7 +187,7 @@ def test_official_page_arriving_later_replaces_the_repost(archive_root: Path) ->
         promoted = store.add(official(), official=True, province="广东")
         provenance = urls(store)
         row = store.conn.execute("SELECT * FROM articles").fetchall()
-    assert promoted.status == "promoted" and promoted.relation == "near-duplicate"
+    assert promoted.status == "replaced" and promoted.relation == "near-duplicate"
     files = list(article_files(archive_root))
     assert len(files) == 1 and not (archive_root / stored.path).exists()
     doc = parse(files[0].read_text(encoding="utf-8"))
@@ -235,12 +235,12 @@ def test_crash_during_replacement_is_repaired_by_reindex(
     def crash(*args: object, **kwargs: object) -> None:
         raise OSError("power cut")
 
-    monkeypatch.setattr(archive_mod, "apply_replacement", crash)
+    monkeypatch.setattr(archive_records, "_apply_replacement", crash)
     with ArchiveStore(archive_root, fsync=False) as store, pytest.raises(OSError):
         store.add(official(), official=True)
     assert len(list(article_files(archive_root))) == 2  # both files on disk after the crash
     monkeypatch.undo()
-    rebuild_index(archive_root)
+    rebuild_index(archive_root)  # (opening the archive would replay the replacement too)
     files = list(article_files(archive_root))
     assert len(files) == 1 and not (archive_root / old.path).exists()
     with ArchiveStore(archive_root, fsync=False) as store:

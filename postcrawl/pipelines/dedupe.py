@@ -15,7 +15,7 @@ from postcrawl.pipelines import ArchiveStep, item_site, to_extracted
 class DedupePipeline(ArchiveStep):
     """Asks :meth:`postcrawl.archive.ArchiveStore.find_match`; a copy is recorded as a sighting
     and dropped (``postcrawl/dedupe/duplicate``, ``…/near-duplicate``, ``…/claimed``). An
-    official page whose repost was archived first passes on (``…/official-replaces``): the
+    official page whose repost was archived first passes on (``…/replaces``): the
     store makes it the stored article. The store re-checks under the archive lock, so two
     processes racing on one article still make one file."""
 
@@ -30,7 +30,7 @@ class DedupePipeline(ArchiveStep):
             self.stats.inc_value("postcrawl/dedupe/new")
             return item
         if match.superseded_by(site.official):
-            self.stats.inc_value("postcrawl/dedupe/official-replaces")
+            self.stats.inc_value("postcrawl/dedupe/replaces")
             return item
         result = self.archive.add_sighting(
             article,

@@ -1,0 +1,163 @@
+"""The article files: ``YYYY/MM/DD/NNN_<hash16>.txt`` (or ``undated/…``) under the archive root.
+
+A file is first written whole to ``.tmp/<hash>.txt`` (same file system, so the later rename is
+atomic), made durable, and only renamed into its day folder once its manifest line is written
+(docs/archive-format.md, "Writing and recovery"). Files are created with the mode the umask
+allows (0644 under the usual 022), like every other file of the archive.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from postcrawl import dates
+
+UNDATED = "undated"
+TEMP_DIR = ".tmp"
+ARTICLE_FILE = re.compile(r"^(\d{3,})_([0-9a-f]{16})\.txt$")
+
+
+def _umask() -> int:
+    # os.umask can only be read by setting it; done once, at import, before any thread writes.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new entry in *folder* durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def day_folder(published: str | None) -> str:
+    """The folder of an article published at *published* (``undated`` without a date)."""
+    if not published:
+        return UNDATED
+    return f"{dates.day_of(published):%Y/%m/%d}"
+
+
+def article_files(root: Path | str) -> Iterator[Path]:
+    """Every article file under the root (dated folders and ``undated/``), in path order."""
+    root = Path(root)
+    for path in sorted(root.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/*.txt")):
+        if ARTICLE_FILE.match(path.name):
+            yield path
+    for path in sorted((root / UNDATED).glob("*.txt")):
+        if ARTICLE_FILE.match(path.name):
+            yield path
+
+
+def hash_of(path: Path | str) -> str | None:
+    """The body hash in an article file's name."""
+    m = ARTICLE_FILE.match(Path(path).name)
+    return m[2] if m else None
+
+
+class ArticleFiles:
+    """Names, writes and removes the article files of one archive (archive lock held)."""
+
+    def __init__(self, root: Path, *, fsync: bool = True) -> None:
+        self.root = root
+        self.temp = root / TEMP_DIR
+        self.fsync = fsync
+
+    def new_path(self, published: str | None, body_hash: str) -> str:
+        """``<folder>/NNN_<hash>.txt`` with NNN the next number in the day folder; an existing
+        file of the same hash there (left by an older crash) keeps its name."""
+        folder = day_folder(published)
+        numbers = []
+        target = self.root / folder
+        if target.is_dir():
+            for entry in os.scandir(target):
+                m = ARTICLE_FILE.match(entry.name)
+                if m is None:
+                    continue
+                if m[2] == body_hash:
+                    return f"{folder}/{entry.name}"
+                numbers.append(int(m[1]))
+        return f"{folder}/{max(numbers, default=-1) + 1:03d}_{body_hash}.txt"
+
+    def temp_path(self, body_hash: str) -> Path:
+        """Where an article waits between being written and its manifest line."""
+        return self.temp / f"{body_hash}.txt"
+
+    def write_temp(self, body_hash: str, text: str) -> Path:
+        """Write *text* whole to the article's temp file (durable when fsync is on).
+
+        On an error nothing is left behind."""
+        self.temp.mkdir(exist_ok=True)
+        path = self.temp_path(body_hash)
+        data = text.encode("utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)  # O_CREAT keeps the mode of a file left by a crash
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if self.fsync:
+                os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+        return path
+
+    def place(self, body_hash: str, rel: str) -> None:
+        """Rename the article's temp file to *rel* (creating its day folder)."""
+        target = self.root / rel
+        created = self._make_folder(target.parent)
+        try:
+            os.replace(self.temp_path(body_hash), target)
+        except BaseException:
+            self._remove_empty(created)
+            raise
+        if self.fsync:
+            fsync_dir(target.parent)
+
+    def discard_temp(self, body_hash: str) -> None:
+        self.temp_path(body_hash).unlink(missing_ok=True)
+
+    def temp_files(self) -> list[Path]:
+        """Temp files left by writers that did not finish (crashed, or hit a full disk)."""
+        if not self.temp.is_dir():
+            return []
+        return sorted(p for p in self.temp.iterdir() if p.is_file())
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).is_file()
+
+    def unlink(self, rel: str) -> None:
+        (self.root / rel).unlink(missing_ok=True)
+
+    def read(self, rel: str) -> str:
+        return (self.root / rel).read_text(encoding="utf-8")
+
+    def _make_folder(self, folder: Path) -> list[Path]:
+        """Create *folder* and missing parents; the ones created, deepest first."""
+        created: list[Path] = []
+        current = folder
+        while not current.is_dir() and current != self.root:
+            created.append(current)
+            current = current.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        return created
+
+    @staticmethod
+    def _remove_empty(folders: list[Path]) -> None:
+        """Remove folders this write created, so a failed write leaves no empty day folder."""
+        for folder in folders:
+            try:
+                folder.rmdir()
+            except OSError:
+                return

@@ -1,0 +1,433 @@
+"""The archive writer: one :class:`ArchiveStore` per process, under one lock per archive.
+
+Order of a write (docs/archive-format.md, "Writing and recovery"), each step safe to be cut
+short by a crash or a full disk:
+
+1. the article text, written whole to ``.tmp/<hash>.txt`` and made durable;
+2. one manifest line, appended and made durable — the commit point;
+3. the temp file renamed into its day folder;
+4. the index rows and the index's manifest offset, in one SQLite transaction.
+
+Opening the archive recovers from a crash at any of these points: a torn manifest tail is cut
+off, manifest lines past the index's offset are replayed through the same code as a live write
+(:func:`postcrawl.archive.records.apply`), finishing their renames, and temp files no manifest
+line names are removed. So no change is half-done, and a stored hash never gets a second file.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import signal
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from postcrawl import document, index
+from postcrawl.archive import records
+from postcrawl.archive.files import ArticleFiles
+from postcrawl.archive.manifest import Manifest
+from postcrawl.archive.matching import Match, Relation, find_match
+from postcrawl.extraction import Extracted
+from postcrawl.items import utc_now
+from postcrawl.neardup import NearDupIndex
+from postcrawl.seen import SeenStore, SqliteSeenStore
+
+logger = logging.getLogger(__name__)
+
+INDEX = "index.sqlite3"
+LOCK = ".lock"
+
+# Errors after which no further write can succeed: the crawl stops instead of logging
+# thousands of failures (a full disk, a failing disk, a file system remounted read-only).
+_FATAL_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EROFS, errno.EDQUOT, errno.EFBIG}
+_FATAL_SQLITE = ("disk is full", "disk i/o error", "readonly database")
+
+
+class ArchiveError(Exception):
+    """The archive cannot be written (full disk, I/O error, read-only): stop the crawl."""
+
+
+def is_fatal(exc: BaseException) -> bool:
+    """Whether *exc* means the archive cannot take further writes."""
+    if isinstance(exc, OSError) and exc.errno in _FATAL_ERRNOS:
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        text in str(exc).lower() for text in _FATAL_SQLITE
+    )
+
+
+@contextmanager
+def _fatal_io(root: Path) -> Iterator[None]:
+    try:
+        yield
+    except (OSError, sqlite3.OperationalError) as exc:
+        if is_fatal(exc):
+            raise ArchiveError(f"cannot write the archive at {root}: {exc}") from exc
+        raise
+
+
+# Crash drills (tests/test_crash_drills.py) kill the process at a named step of a write:
+# POSTCRAWL_FAILPOINT=<name>[@<nth hit>]. Unset, this costs one string comparison.
+_FAILPOINT = os.environ.get("POSTCRAWL_FAILPOINT", "")
+_failpoint_hits: Counter[str] = Counter()
+
+
+def failpoint(name: str) -> None:
+    """Kill this process (SIGKILL, as a power cut would) when the failpoint *name* is armed."""
+    if not _FAILPOINT:
+        return
+    point, _, nth = _FAILPOINT.partition("@")
+    if point != name:
+        return
+    _failpoint_hits[name] += 1
+    if _failpoint_hits[name] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What :meth:`ArchiveStore.add` did: stored a new file, or found the article already there."""
+
+    status: Literal["stored", "duplicate", "replaced"]
+    body_hash: str
+    path: str  # relative to the archive root
+    # For a duplicate: how the URL relates to the stored article; for "replaced" (an official
+    # page that took the place of a repost stored first): how the repost relates to it.
+    relation: str | None = None
+    similarity: float | None = None
+
+
+@dataclass
+class ReplayReport:
+    """What replaying manifest lines did (on opening the archive, or in a rebuild)."""
+
+    torn_bytes: int = 0
+    temp_removed: int = 0
+    lines: int = 0
+    articles: int = 0
+    replaced: int = 0
+    urls: int = 0
+    skipped_urls: int = 0
+    bad_lines: int = 0
+    missing_files: list[str] = field(default_factory=list)
+    missing_records: list[records.Record] = field(default_factory=list)
+    duplicate_files_removed: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.torn_bytes or self.temp_removed or self.lines)
+
+
+class ArchiveStore:
+    """Writes articles into an archive root and answers what it holds.
+
+    *seen* is the store of URLs and hashes already handled; by default the SQLite one inside
+    ``index.sqlite3``, whose marks commit together with the index rows. Opening recovers from
+    an earlier crash (:attr:`recovery` says what was done); ``recover=False`` is for
+    :func:`postcrawl.archive.rebuild_index`, which replays everything itself.
+    """
+
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        seen: SeenStore | None = None,
+        fsync: bool = True,
+        recover: bool = True,
+    ) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.fsync = fsync
+        self.files = ArticleFiles(self.root, fsync=fsync)
+        self.manifest = Manifest(self.root, fsync=fsync)
+        self._lock_fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+        self.recovery = ReplayReport()
+        # Switching to WAL and creating the schema take locks that do not wait politely;
+        # two processes opening a new archive at once would collide without the archive lock.
+        try:
+            with self.locked(), _fatal_io(self.root):
+                self.conn = index.connect(self.root / INDEX)
+                self.neardup = NearDupIndex(self.conn)
+                if recover:
+                    self.recovery = self.recover()
+        except BaseException:
+            if hasattr(self, "conn"):
+                self.conn.close()
+            os.close(self._lock_fd)
+            raise
+        self.seen: SeenStore = seen or SqliteSeenStore(self.conn)
+        # The SQLite seen store is the index's own `seen` table, which records.apply writes.
+        self._seen_in_index = seen is None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the index, folding its WAL into the database file first, so a copy of the
+        archive (or a reader on a read-only mount) sees every article."""
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            logger.debug("no WAL checkpoint at close: %s", exc)
+        self.seen.close()
+        self.conn.close()
+        os.close(self._lock_fd)
+
+    def __enter__(self) -> ArchiveStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the archive's exclusive lock (across processes) for the block."""
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    # -- recovery --------------------------------------------------------------------------
+    def recover(self) -> ReplayReport:
+        """Bring the index up to the manifest after a crash (archive lock held)."""
+        report = ReplayReport(torn_bytes=self.manifest.repair_tail())
+        if report.torn_bytes:
+            logger.warning("manifest: cut off a torn last line (%d bytes)", report.torn_bytes)
+        offset = index.manifest_offset(self.conn)
+        if offset is None and index.count_articles(self.conn) > 0:
+            # An index from before manifest offsets: replaying everything is the safe way.
+            with index.transaction(self.conn):
+                index.clear(self.conn)
+                self.neardup.clear()
+            offset = 0
+        self.replay(offset or 0, report)
+        for temp in self.files.temp_files():
+            temp.unlink(missing_ok=True)  # written, but its manifest line never was
+            report.temp_removed += 1
+        if report.lines or report.temp_removed:
+            logger.warning(
+                "recovered the archive at %s: replayed %d manifest lines, removed %d temp files",
+                self.root,
+                report.lines,
+                report.temp_removed,
+            )
+        return report
+
+    def replay(self, start: int, report: ReplayReport) -> None:
+        """Apply the manifest from byte *start* to the index, in one transaction."""
+        # Files a later line replaces are gone from disk by design; their records still
+        # apply (without a body), so that the URLs seen for them move on to the replacement.
+        retired = {
+            str(r["replaces_path"])
+            for r, _ in self.manifest.records(start)
+            if r is not None and r.get("event") == "article" and r.get("replaces_path")
+        }
+        with index.transaction(self.conn):
+            end = start
+            for record, end in self.manifest.records(start):  # noqa: B007 - the last end counts
+                report.lines += 1
+                if record is None:
+                    report.bad_lines += 1
+                    continue
+                self._replay_one(record, report, retired)
+            index.set_manifest_offset(self.conn, end)
+
+    def _replay_one(
+        self, record: records.Record, report: ReplayReport, retired: set[str]
+    ) -> None:
+        event = record.get("event")
+        if event != "article":
+            applied = records.apply(self.conn, record, self.neardup)
+            if event == "url":
+                report.urls += applied
+            elif event == "skip":
+                report.skipped_urls += 1
+            elif event == "lost":
+                report.missing_files = [p for p in report.missing_files if p != record.get("path")]
+            else:
+                report.bad_lines += 1
+            return
+        rel = str(record.get("path") or "")
+        body_hash = str(record.get("hash") or "")
+        if not self.files.exists(rel) and self.files.temp_path(body_hash).is_file():
+            self.files.place(body_hash, rel)  # the crash came between commit and rename
+        try:
+            doc = document.parse(self.files.read(rel))
+        except (OSError, ValueError):
+            if rel not in retired:
+                report.missing_files.append(rel)
+                report.missing_records.append(record)
+                return
+            doc = document.Document(str(record.get("title") or ""), None, "", ())
+        stored_at = index.article_path(self.conn, body_hash)
+        if not record.get("replaces") and stored_at not in (None, rel):
+            # A second file for a stored hash (left by versions before recovery existed):
+            # the first stays, this one is a further URL of it.
+            sighting = {**record, "event": "url", "relation": "duplicate", "similarity": 1.0}
+            records.apply(self.conn, sighting, self.neardup)
+            self.files.unlink(rel)
+            report.duplicate_files_removed.append(rel)
+            return
+        records.apply(self.conn, record, self.neardup, list(doc.paragraphs))
+        if record.get("replaces"):
+            old = str(record.get("replaces_path") or "")
+            if old and old != rel:
+                self.files.unlink(old)
+            report.replaced += 1
+        else:
+            report.articles += 1
+
+    def _catch_up(self) -> None:
+        """Replay lines another process appended but did not apply (it crashed); lock held."""
+        offset = index.manifest_offset(self.conn) or 0
+        if self.manifest.size() > offset:
+            self.manifest.repair_tail()
+            self.replay(offset, ReplayReport())
+
+    # -- queries ---------------------------------------------------------------------------
+    def path_for_hash(self, body_hash: str) -> str | None:
+        """The file holding the article with this hash, if archived."""
+        return index.article_path(self.conn, body_hash)
+
+    def find_match(self, article: Extracted) -> Match | None:
+        """The archived article *article* is a copy of (:func:`postcrawl.archive.matching.find_match`)."""
+        return find_match(self.conn, self.neardup, article)
+
+    # -- writes ----------------------------------------------------------------------------
+    def add(
+        self,
+        article: Extracted,
+        *,
+        crawled_at: str | None = None,
+        official: bool = False,
+        province: str | None = None,
+    ) -> StoreResult:
+        """Archive a normalized article, or record its URL if the same body is already there.
+
+        Raises :class:`ArchiveError` when the archive cannot be written (full disk, …)."""
+        if not article.body_hash:
+            raise ValueError("article is not normalized: no body hash")
+        crawled_at = crawled_at or utc_now()
+        with self.locked(), _fatal_io(self.root):
+            self._catch_up()
+            match = self.find_match(article)
+            if match is not None and not match.superseded_by(official):
+                self._sighting(
+                    article, crawled_at, official, match.relation, match.similarity, match.body_hash
+                )
+                path = self.path_for_hash(match.body_hash)
+                assert path is not None
+                return StoreResult(
+                    "duplicate", match.body_hash, path, match.relation, match.similarity
+                )
+            old_path = self.path_for_hash(match.body_hash) if match is not None else None
+            rel = self.files.new_path(article.published, article.body_hash)
+            record = records.article_record(article, rel, crawled_at, official, province)
+            if match is not None:
+                record |= {
+                    "replaces": match.body_hash,
+                    "replaces_path": old_path,
+                    "replaced_relation": match.relation,
+                    "replaced_similarity": match.similarity,
+                }
+            self._commit_file(article, rel, record)
+            if old_path and old_path != rel:
+                self.files.unlink(old_path)
+            if match is not None:
+                logger.info("official page %s replaces %s", article.url, old_path)
+                return StoreResult(
+                    "replaced", article.body_hash, rel, match.relation, match.similarity
+                )
+            return StoreResult("stored", article.body_hash, rel)
+
+    def _commit_file(self, article: Extracted, rel: str, record: records.Record) -> None:
+        """Steps 1–4 of a write for a new article file (lock held)."""
+        self.files.write_temp(article.body_hash, self._render(article))
+        failpoint("store:temp-written")
+        try:
+            end = self.manifest.append(record)
+        except BaseException:
+            self.files.discard_temp(article.body_hash)
+            raise
+        failpoint("store:manifest-appended")
+        self.files.place(article.body_hash, rel)
+        failpoint("store:placed")
+        with index.transaction(self.conn):
+            records.apply(self.conn, record, self.neardup, list(article.paragraphs))
+            index.set_manifest_offset(self.conn, end)
+            if not self._seen_in_index:
+                self.seen.mark(article.url, article.body_hash, "stored", record["crawled_at"])
+
+    @staticmethod
+    def _render(article: Extracted) -> str:
+        return document.render(
+            document.Document(
+                title=article.title,
+                published=article.published,
+                source=article.source or article.site,
+                paragraphs=tuple(article.paragraphs),
+            )
+        )
+
+    def add_sighting(
+        self,
+        article: Extracted,
+        *,
+        crawled_at: str | None = None,
+        official: bool = False,
+        relation: Relation | str = "duplicate",
+        similarity: float = 1.0,
+        body_hash: str | None = None,
+    ) -> StoreResult:
+        """Record that an archived article (by *body_hash*, default the article's own) was
+        also seen at ``article.url``: a repost, a second URL, a near-duplicate, a redirect."""
+        target = body_hash or article.body_hash
+        with self.locked(), _fatal_io(self.root):
+            self._catch_up()
+            path = self.path_for_hash(target)
+            if path is None:
+                raise KeyError(f"no archived article with hash {target}")
+            self._sighting(article, crawled_at or utc_now(), official, relation, similarity, target)
+            return StoreResult("duplicate", target, path)
+
+    def record_skip(
+        self, url: str, site: str, reason: str, *, crawled_at: str | None = None
+    ) -> None:
+        """Remember a page that was fetched and deliberately not archived (not postal, say),
+        so incremental crawls do not fetch it again. Failures are not recorded here."""
+        record = records.skip_record(url, site, reason, crawled_at or utc_now())
+        with self.locked(), _fatal_io(self.root):
+            self._catch_up()
+            self._append_and_apply(record)
+            if not self._seen_in_index:
+                self.seen.mark(url, None, "skipped", record["crawled_at"])
+
+    # -- internals -------------------------------------------------------------------------
+    def _sighting(
+        self,
+        article: Extracted,
+        crawled_at: str,
+        official: bool,
+        relation: str,
+        similarity: float,
+        target: str,
+    ) -> None:
+        if index.url_hash(self.conn, article.url) == target:
+            return  # this URL of this article is on record already
+        record = records.url_record(article, target, crawled_at, official, relation, similarity)
+        self._append_and_apply(record)
+        if not self._seen_in_index:
+            self.seen.mark(article.url, target, "duplicate", crawled_at)
+
+    def _append_and_apply(self, record: records.Record) -> None:
+        end = self.manifest.append(record)
+        with index.transaction(self.conn):
+            records.apply(self.conn, record, self.neardup)
+            index.set_manifest_offset(self.conn, end)
+
