@@ -1,7 +1,9 @@
 """End to end: ``scrapy crawl gd_spb`` (a subprocess) against a local mirror over real HTTP.
 
-The mirror (:class:`postcrawl.mirror.bureau.BureauMirror`) has two channels with pagination,
-120 listed articles and the faults of sites.md §1. Only the delays are turned off.
+The mirror (:class:`postcrawl.mirror.bureau.BureauMirror`) has a home page with navigation,
+channels whose static lists show ten rows and a more-link naming the channel id, the search
+API with each channel's whole history, 120 articles and the faults seen in the wild. Only the
+delays are turned off.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
-
-import pytest
+from urllib.parse import urlsplit
 
 from postcrawl.archive import article_files, read_manifest
 from postcrawl.mirror import MirrorServer
-from postcrawl.mirror.bureau import BureauMirror, MirrorArticle
+from postcrawl.mirror.bureau import BureauMirror, MirrorArticle, invented_layout
+from postcrawl.sites.bureaus import BUREAUS
 from tests.conftest import ROOT
 
 REAL = "https://gd.spb.gov.cn"
@@ -55,6 +57,10 @@ def article_hits(server: MirrorServer, mirror: BureauMirror) -> Counter[str]:
     """Requests the mirror received for article pages (lists, API and robots.txt left out)."""
     paths = {a.listed_path for a in mirror.articles} | {a.home_path for a in mirror.articles}
     return Counter({p: n for p, n in server.hits.items() if p in paths})
+
+
+def api_hits(server: MirrorServer) -> int:
+    return sum(n for p, n in server.hits.items() if p.startswith("/common/search/"))
 
 
 def by_fault(mirror: BureauMirror, fault: str) -> MirrorArticle:
@@ -116,6 +122,11 @@ def test_gd_spb_archives_the_mirror_once_then_only_what_is_new(tmp_path: Path) -
         assert f"{REAL}{empty.listed_path} (empty 200 answer)" in summary
         assert "Forbidden by robots.txt" in summary
 
+        # Discovery: every channel with articles, each paged through the API.
+        assert stats["postcrawl/discovery/channels"] == 3
+        assert stats["postcrawl/discovery/api_ok"] == 3
+        assert stats["postcrawl/discovery/empty_lists"] == 1
+
         # -- second run, nothing changed: list pages only, plus the failed ones again ----------
         server.reset_hits()
         stats, _ = crawl("gd_spb", server.base_url, data)
@@ -124,7 +135,15 @@ def test_gd_spb_archives_the_mirror_once_then_only_what_is_new(tmp_path: Path) -
         assert "postcrawl/store/stored" not in stats
         assert stats["postcrawl/list/stopped_at_known"] >= 1
         list_hits = sum(n for p, n in server.hits.items() if "common_list" in p)
-        assert 2 <= list_hits < 6  # both channels' first pages, not every page
+        assert list_hits == 4  # each channel's list once, no more page
+        # Only a channel whose ten rows hold a failed page pages on, and only to page 1,
+        # whose rows are all known.
+        failed_in_rows = {
+            a.channel for a in mirror.static_articles() if a.fault in ("missing", "empty")
+        }
+        api_pages = [p for p, n in server.hits.items() if p.startswith("/common/search/")]
+        assert len(api_pages) == api_hits(server) == len(failed_in_rows)
+        assert all(p.endswith("&page=1") for p in api_pages)
         assert len(list(article_files(data))) == len(expected)
 
         # -- five new articles: exactly those are fetched ------------------------------------
@@ -167,30 +186,100 @@ def test_jobdir_resume_fetches_each_article_once(tmp_path: Path) -> None:
         hits = article_hits(server, mirror)
         assert len(hits) == 40 and set(hits.values()) == {1}
         # The resumed run did not start the lists over.
-        assert server.hits[mirror.list_path(mirror.bureau.channels[0], 1)] == 1
+        assert server.hits[mirror.list_path(mirror.channels[0])] == 1
 
 
-@pytest.mark.parametrize("api", [True, False], ids=["api", "api-down"])
-def test_spb_reads_the_search_api_or_falls_back_to_lists(tmp_path: Path, api: bool) -> None:
-    mirror = BureauMirror("www", articles=130, page_size=50, faults=False)
-    routes = mirror.routes()
-    if not api:
-        routes = {k: v for k, v in routes.items() if not k.startswith("/common/search/")}
+def test_discovery_finds_a_layout_the_site_table_does_not_know(tmp_path: Path) -> None:
+    """A prefix and channel codes that appear nowhere in the site table: every article of
+    every channel is archived, those only the API lists included; a re-run fetches nothing;
+    new articles are fetched exactly once."""
+    layout = invented_layout("gd")
+    table = {b.prefix for b in BUREAUS} | {
+        code for b in BUREAUS for c in b.hint_channels for code in c.path.split("/")
+    }
+    assert layout.prefix not in table
+    assert not {code for c in layout.channels for code in c.path.split("/")} & table
+    mirror = BureauMirror("gd", articles=150, layout=layout)
+    expected = mirror.expected()
+    static = {a.listed_path for a in mirror.static_articles()}
+    api_only = [a for a in expected.values() if a.listed_path not in static]
+    assert len(api_only) > 60
     data = tmp_path / "data"
-    with MirrorServer(routes) as server:
-        stats, _ = crawl("spb", server.base_url, data)
-        api_hits = sum(n for p, n in server.hits.items() if p.startswith("/common/search/"))
-        list_hits = sum(n for p, n in server.hits.items() if "common_list" in p)
-        if api:
-            # 65 results a channel: two pages reach data.total; the lists are not read.
-            assert (api_hits, list_hits, stats["postcrawl/api/pages"]) == (4, 0, 4)
-            assert "postcrawl/api/fallback" not in stats
-        else:
-            assert stats["postcrawl/api/fallback"] == 2
-            assert list_hits == 4
-        assert stats["postcrawl/store/stored"] == 130
+    with MirrorServer(mirror.routes()) as server:
+        stats, _ = crawl("gd_spb", server.base_url, data)
         records = stored(data)
-        for article in mirror.articles:
-            record = records[f"https://www.spb.gov.cn{article.listed_path}"]
-            assert record["path"].startswith(article.day.replace("-", "/"))
-            assert record["source"] == "国家邮政局"
+        assert len(records) == len(expected) == stats["postcrawl/store/stored"]
+        for article in api_only:
+            assert any(u.endswith(article.home_path) for u in records), article
+        # The statistics list's articles live under another channel's path.
+        under_other = [a for a in expected.values() if a.channel.article_path]
+        assert under_other and all(
+            any(u.endswith(a.home_path) for u in records) for a in under_other
+        )
+        listed = {c["label"]: c for c in stats["postcrawl/discovery/channel_list"]}
+        assert set(listed) == {"工作动态", "通知公告", "统计信息"}
+        for channel in mirror.channels:
+            assert listed[channel.label]["channel_id"] == channel.channel_id
+            assert listed[channel.label]["code"] == channel.code
+            assert listed[channel.label]["api"] == "yes"
+
+        server.reset_hits()
+        stats, _ = crawl("gd_spb", server.base_url, data)
+        assert set(article_hits(server, mirror)) == {
+            by_fault(mirror, "missing").listed_path,
+            by_fault(mirror, "empty").listed_path,
+        }
+        assert "postcrawl/store/stored" not in stats
+
+        new = mirror.add_articles(4)
+        server.routes.update(mirror.routes())
+        server.reset_hits()
+        stats, _ = crawl("gd_spb", server.base_url, data)
+        hits = article_hits(server, mirror)
+        assert {a.listed_path for a in new} <= set(hits)
+        assert all(hits[a.listed_path] == 1 for a in new)
+        assert stats["postcrawl/store/stored"] == 4
+
+
+def test_api_down_keeps_the_static_rows(tmp_path: Path) -> None:
+    mirror = BureauMirror("gd", articles=120, layout=invented_layout("gd"), api=False)
+    static = [a for a in mirror.static_articles() if a.retrievable]
+    reachable = {a.home_path for a in static}
+    data = tmp_path / "data"
+    with MirrorServer(mirror.routes()) as server:
+        stats, _ = crawl("gd_spb", server.base_url, data)
+        assert stats["postcrawl/discovery/api_fallback"] == 3
+        assert "postcrawl/discovery/api_ok" not in stats
+        # The more page that lists its rows was read; the script shells too (no rows).
+        assert sum(n for p, n in server.hits.items() if "common_listmore" in p) == 3
+    records = stored(data)
+    assert {urlsplit(u).path for u in records} <= reachable
+    assert len(records) == len({a.paragraphs for a in static})  # one per distinct body
+    assert len(records) > 3 * mirror.page_size  # more than the three static lists
+
+
+def test_no_navigation_falls_back_to_the_row_hints(tmp_path: Path) -> None:
+    # gd's row hints 工作动态 c100057/c100061 under gdsyzglj: that channel is still found.
+    mirror = BureauMirror("gd", articles=60, faults=False, nav=False)
+    data = tmp_path / "data"
+    with MirrorServer(mirror.routes()) as server:
+        stats, _ = crawl("gd_spb", server.base_url, data)
+    assert stats["postcrawl/discovery/hints_used"] == 1
+    (hinted,) = stats["postcrawl/discovery/channel_list"]
+    assert (hinted["label"], hinted["source"], hinted["api"]) == ("工作动态", "hint", "yes")
+    work = [a for a in mirror.articles if a.channel.label == "工作动态"]
+    assert stats["postcrawl/store/stored"] == len(work)
+
+
+def test_channels_argument_includes_and_excludes(tmp_path: Path) -> None:
+    mirror = BureauMirror("gd", articles=60, faults=False, layout=invented_layout("gd"))
+    with MirrorServer(mirror.routes()) as server:
+        stats, _ = crawl("gd_spb", server.base_url, tmp_path / "a", "channels=-统计信息")
+        labels = {c["label"] for c in stats["postcrawl/discovery/channel_list"]}
+        assert labels == {"工作动态", "通知公告"}
+        assert stats["postcrawl/store/stored"] == sum(
+            1 for a in mirror.articles if a.channel.label != "统计信息"
+        )
+        stats, _ = crawl("gd_spb", server.base_url, tmp_path / "b", "channels=通知公告,c900102")
+        labels = {c["label"] for c in stats["postcrawl/discovery/channel_list"]}
+        assert labels == {"工作动态", "通知公告"}

@@ -604,7 +604,11 @@ class BureauMirror:
     def list_page(self, channel: MirrorChannel) -> bytes:
         """A channel's static list: its newest rows and its "more" link."""
         articles = self.channel_articles(channel)[: self.page_size]
-        more = f'<a class="more" href="{escape(self.more_path(channel))}" target="_blank">更多</a>'
+        more = ""
+        if channel.holds_articles:  # an "about us" list has neither rows nor a more-link
+            more = (
+                f'<a class="more" href="{escape(self.more_path(channel))}" target="_blank">更多</a>'
+            )
         html = _template("list.html").substitute(
             self._site_vars(),
             nav=self._nav(),
@@ -683,6 +687,8 @@ class BureauMirror:
         down = _template("api_down.html").substitute().encode("utf-8")
         for channel in self.layout.channels:
             routes[self.list_path(channel)] = Route(self.list_page(channel))
+            if not channel.holds_articles:
+                continue
             routes[self.more_path(channel)] = Route(self.more_page(channel))
             if not self.api:
                 # Every query of this channel's API answers an HTML maintenance page.
