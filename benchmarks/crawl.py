@@ -42,7 +42,7 @@ COMMON = {
 
 
 class BareSpider(scrapy.Spider):
-    """Downloads the bureau lists and their article pages; keeps nothing (the baseline)."""
+    """Downloads the bureau's API pages and their article pages; keeps nothing (the baseline)."""
 
     name = "bare_bureau"
     custom_settings: ClassVar[dict[str, Any]] = {"ITEM_PIPELINES": {}}
@@ -57,11 +57,16 @@ class BareSpider(scrapy.Spider):
             yield scrapy.Request(self.base_url + path, callback=self.parse_list)
 
     def parse_list(self, response: Response) -> Iterable[scrapy.Request]:
-        for href in response.css("div.list li a::attr(href)").getall():
-            yield response.follow(href, callback=self.parse_article)
-        for anchor in response.css("div.page a"):
-            if anchor.css("::text").get() == "下一页":
-                yield response.follow(anchor.attrib["href"], callback=self.parse_list)
+        """One search-API page: its articles (fetched from the mirror), then the next page."""
+        data = json.loads(response.body)["data"]
+        for result in data["results"]:
+            path = "/" + result["url"].split("/", 3)[3]
+            yield scrapy.Request(self.base_url + path, callback=self.parse_article)
+        if data["results"]:
+            page = int(response.url.rsplit("page=", 1)[1])
+            yield scrapy.Request(
+                response.url.rsplit("page=", 1)[0] + f"page={page + 1}", callback=self.parse_list
+            )
 
     def parse_article(self, response: Response) -> None:
         self.crawler.stats.inc_value("bare/articles")
@@ -78,6 +83,7 @@ def _run(cmd: list[str], settings: dict[str, str], stats_file: Path) -> dict[str
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
+    from postcrawl.bureau_lists import api_url
     from postcrawl.mirror import MirrorServer
     from postcrawl.mirror.bureau import BureauMirror
 
@@ -88,7 +94,7 @@ def main() -> None:
     args = parser.parse_args()
     count = args.articles or (400 if args.quick else 2000)
     mirror = BureauMirror("gd", articles=count, page_size=50, faults=False)
-    lists = [mirror.list_path(c, 1) for c in mirror.bureau.channels]
+    lists = [api_url("", c.channel_id, 1) for c in mirror.channels]
     articles = {a.listed_path for a in mirror.articles}
     fsync = {"POSTCRAWL_FSYNC": "False"} if args.no_fsync else {}
 
@@ -131,7 +137,9 @@ def main() -> None:
             tmpdir / "again.json",
         )
         article_requests = sum(n for p, n in server.hits.items() if p in articles)
-        list_requests = sum(n for p, n in server.hits.items() if "common_list" in p)
+        list_requests = sum(
+            n for p, n in server.hits.items() if "common_list" in p or "/common/search/" in p
+        )
 
     print(
         f"gd_spb (full crawl):  {stored} articles archived in "

@@ -14,13 +14,19 @@ from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
+from postcrawl.bureau_lists import api_url
 from postcrawl.extraction import PageHints, extract_article
 from postcrawl.items import ArticleItem
-from postcrawl.mirror.bureau import BureauMirror
+from postcrawl.mirror.bureau import BureauMirror, invented_layout
 from postcrawl.pipelines import archive_for
 from postcrawl.sites import SITES
 from postcrawl.sites.bureaus import BUREAUS, Bureau
-from postcrawl.spiders.bureau import BUREAU_SPIDERS, BureauSpider
+from postcrawl.spiders.bureau import (
+    BUREAU_SPIDERS,
+    BureauSpider,
+    ChannelSelection,
+    DiscoveredChannel,
+)
 from tests.conftest import fixture_named
 
 IDS = [b.spider_name for b in BUREAUS]
@@ -47,49 +53,43 @@ def test_scrapy_list_shows_every_bureau() -> None:
 
 
 @pytest.mark.parametrize("bureau", BUREAUS, ids=IDS)
-def test_spider_starts_at_its_channels(bureau: Bureau, tmp_path: Path) -> None:
+def test_spider_starts_at_its_home_page(bureau: Bureau, tmp_path: Path) -> None:
     spider = make_spider(bureau, tmp_path)
     cls = type(spider)
     assert cls.name == bureau.spider_name and cls.__module__ == "postcrawl.spiders.bureau"
     assert spider.site is SITES[bureau.spider_name] and spider.site.official
-    urls = [r.url for r in asyncio.run(_collect(spider))]
-    expected = []
-    for channel in bureau.channels:
-        if channel.api_id:
-            expected.append(
-                f"https://{bureau.domain}/common/search/{channel.api_id}?_isAgg=true&_isJson=true"
-                "&_pageSize=50&_template=index&_rangeTimeGte=&_channelName=&page=1"
-            )
-        else:
-            expected.append(
-                f"https://{bureau.domain}/{bureau.prefix}/{channel.path}/common_list.shtml"
-            )
-    assert urls == expected
-    # On a mirror the same paths are fetched from the mirror's root.
+    (home,) = asyncio.run(_collect(spider))
+    assert home.url == f"https://{bureau.domain}/" and home.callback == spider.parse_home
+    # On a mirror the home page is fetched from the mirror's root.
     mirrored = make_spider(bureau, tmp_path, base_url=MIRROR + "/")
-    assert [r.url for r in asyncio.run(_collect(mirrored))] == [
-        u.replace(f"https://{bureau.domain}", MIRROR) for u in expected
-    ]
+    assert [r.url for r in asyncio.run(_collect(mirrored))] == [MIRROR + "/"]
     archive_for(spider.crawler).close()
     archive_for(mirrored.crawler).close()
 
 
 @pytest.mark.parametrize("bureau", BUREAUS, ids=IDS)
-def test_spider_reads_its_list_page(bureau: Bureau, tmp_path: Path) -> None:
+def test_spider_discovers_channels_and_reads_a_list(bureau: Bureau, tmp_path: Path) -> None:
     spider = make_spider(bureau, tmp_path, base_url=MIRROR)
-    mirror = BureauMirror(bureau, articles=30, page_size=10, faults=False)
-    channel = bureau.channels[0]
-    path = mirror.list_path(channel, 1)
-    response = HtmlResponse(MIRROR + path, body=mirror.list_pages(channel)[path])
-    out = list(spider.parse_list(response, channel=channel, page=1))
+    mirror = BureauMirror(bureau, articles=60, faults=False, layout=invented_layout(bureau.code))
+    home_path = f"/{mirror.prefix}/index.shtml"
+    lists = list(spider.parse_home(_response(MIRROR + home_path, mirror.home_page())))
+    # Every list of the navigation, the one without articles too (it is read to know).
+    assert sorted(r.url for r in lists) == sorted(
+        MIRROR + mirror.list_path(c) for c in mirror.layout.channels
+    )
+    channel = mirror.channels[0]
+    (request,) = [r for r in lists if r.url == MIRROR + mirror.list_path(channel)]
+    out = list(
+        spider.parse_list(_response(request.url, mirror.list_page(channel)), **request.cb_kwargs)
+    )
     articles = [r for r in out if r.callback == spider.parse_article]
-    pages = [r for r in out if r.callback == spider.parse_list]
     listed = mirror.channel_articles(channel)[:10]
     assert [r.url for r in articles] == [MIRROR + a.listed_path for a in listed]
     hints = [r.cb_kwargs["hints"] for r in articles]
     assert [(h.title, h.published) for h in hints] == [(a.title, a.day) for a in listed]
-    assert [r.url for r in pages] == [MIRROR + mirror.list_path(channel, 2)]
-    assert pages[0].cb_kwargs == {"channel": channel, "page": 2}
+    (api,) = [r for r in out if r.callback == spider.parse_api]
+    assert api.url == MIRROR + api_url("", channel.channel_id, 1)
+    assert api.cb_kwargs["channel"].code == channel.code
     archive_for(spider.crawler).close()
 
 
@@ -97,7 +97,7 @@ def test_spider_reads_its_list_page(bureau: Bureau, tmp_path: Path) -> None:
 def test_spider_parses_an_article_page_of_its_shape(bureau: Bureau, tmp_path: Path) -> None:
     fx = fixture_named("gd_spb", "004_original")
     spider = make_spider(bureau, tmp_path, base_url=MIRROR)
-    path = f"/{bureau.prefix}/c100057/c100061/202310/10855d1563a94a318b34d4c76ceb3d03.shtml"
+    path = f"/{bureau.hint_prefix}/c100057/c100061/202310/10855d1563a94a318b34d4c76ceb3d03.shtml"
     response = HtmlResponse(
         MIRROR + path,
         body=fx.html.read_bytes(),
@@ -149,78 +149,117 @@ def test_empty_200_is_a_counted_failure_and_stubs_are_followed(tmp_path: Path) -
         "https://gd.spb.gov.cn/gdsyzglj/c100057/c100058/202401/s.shtml"
     ]
     # A list page that is a stub is followed as a list.
-    channel = gd.channels[0]
+    channel = DiscoveredChannel("https://gd.spb.gov.cn/gdsyzglj/c100057/index.shtml", "x")
     list_stub = (
         b'<script>window.location.href="/gdsyzglj/c100057/c100061/common_list.shtml"</script>'
     )
     (follow,) = spider.parse_list(
-        _response(MIRROR + "/gdsyzglj/c100057/index.shtml", list_stub), channel=channel, page=1
+        _response(MIRROR + "/gdsyzglj/c100057/index.shtml", list_stub), channel=channel
     )
     assert follow.callback == spider.parse_list
     assert follow.url == MIRROR + "/gdsyzglj/c100057/c100061/common_list.shtml"
     archive_for(spider.crawler).close()
 
 
+def _channel(mirror: BureauMirror) -> tuple[DiscoveredChannel, str, bytes]:
+    channel = mirror.channels[0]
+    path = mirror.list_path(channel)
+    return (
+        DiscoveredChannel("https://gd.spb.gov.cn" + path, channel.label),
+        path,
+        mirror.list_page(channel),
+    )
+
+
 def test_known_entries_are_skipped_and_paging_stops(tmp_path: Path) -> None:
     gd = next(b for b in BUREAUS if b.code == "gd")
-    mirror = BureauMirror(gd, articles=40, page_size=10, faults=False)
-    channel = gd.channels[0]
-    path = mirror.list_path(channel, 1)
-    page = mirror.list_pages(channel)[path]
-    listed = mirror.channel_articles(channel)[:10]
+    mirror = BureauMirror(gd, articles=40, faults=False)
+    listed = mirror.channel_articles(mirror.channels[0])[:10]
+    api_first = MIRROR + api_url("", mirror.channels[0].channel_id, 1)
 
     spider = make_spider(gd, tmp_path, base_url=MIRROR)
     for article in listed[1:]:
         spider.seen.mark(f"https://gd.spb.gov.cn{article.listed_path}", None, "stored", None)
-    out = list(spider.parse_list(_response(MIRROR + path, page), channel=channel, page=1))
-    # One new entry: fetched, and the next page is still read.
-    assert [r.url for r in out] == [
-        MIRROR + listed[0].listed_path,
-        MIRROR + mirror.list_path(channel, 2),
-    ]
+    channel, path, page = _channel(mirror)
+    out = list(spider.parse_list(_response(MIRROR + path, page), channel=channel))
+    # One new entry: fetched, and the API is still paged.
+    assert [r.url for r in out] == [MIRROR + listed[0].listed_path, api_first]
     spider.seen.mark(f"https://gd.spb.gov.cn{listed[0].listed_path}", None, "stored", None)
-    assert list(spider.parse_list(_response(MIRROR + path, page), channel=channel, page=1)) == []
+    channel, path, page = _channel(mirror)
+    assert list(spider.parse_list(_response(MIRROR + path, page), channel=channel)) == []
     assert spider.crawler.stats.get_value("postcrawl/list/stopped_at_known") == 1
     archive_for(spider.crawler).close()
 
     full = make_spider(gd, tmp_path, base_url=MIRROR, full="1")
-    assert len(list(full.parse_list(_response(MIRROR + path, page), channel=channel, page=1))) == 11
+    channel, path, page = _channel(mirror)
+    assert len(list(full.parse_list(_response(MIRROR + path, page), channel=channel))) == 11
     archive_for(full.crawler).close()
 
     # since: entries older than the day are not fetched; a page of only old entries ends it.
     since = make_spider(gd, tmp_path, base_url=MIRROR, full="1", since=listed[4].day)
-    out = list(since.parse_list(_response(MIRROR + path, page), channel=channel, page=1))
-    assert [r.url for r in out] == [MIRROR + a.listed_path for a in listed[:5]] + [
-        MIRROR + mirror.list_path(channel, 2)
-    ]
+    channel, path, page = _channel(mirror)
+    out = list(since.parse_list(_response(MIRROR + path, page), channel=channel))
+    assert [r.url for r in out] == [MIRROR + a.listed_path for a in listed[:5]] + [api_first]
     old = make_spider(gd, tmp_path, base_url=MIRROR, full="1", since="2030-01-01")
-    assert list(old.parse_list(_response(MIRROR + path, page), channel=channel, page=1)) == []
+    channel, path, page = _channel(mirror)
+    assert list(old.parse_list(_response(MIRROR + path, page), channel=channel)) == []
     archive_for(since.crawler).close()
     archive_for(old.crawler).close()
 
 
 def test_api_pages_and_fallback(tmp_path: Path) -> None:
     national = BUREAUS[0]
-    channel = national.channels[0]
-    assert channel.api_id
-    mirror = BureauMirror(national, articles=120, faults=False)
+    mirror = BureauMirror(national, articles=180, faults=False)
     spider = make_spider(national, tmp_path, base_url=MIRROR)
-    (first,) = [r for r in asyncio.run(_collect(spider)) if r.cb_kwargs["channel"] == channel]
+    channel, path, page = _channel(mirror)
+    (first,) = [
+        r
+        for r in spider.parse_list(_response(MIRROR + path, page), channel=channel)
+        if r.callback == spider.parse_api
+    ]
     key = first.url[len(MIRROR) :]
-    body = mirror.api_pages(channel)[key]
+    body = mirror.api_pages(mirror.channels[0])[key]
     response = TextResponse(first.url, body=body, request=first)
     out = list(spider.parse_api(response, **first.cb_kwargs))
     articles = [r for r in out if r.callback == spider.parse_article]
-    listed = mirror.channel_articles(channel)[:50]
+    listed = mirror.channel_articles(mirror.channels[0])[:50]
     # http:// URLs of the real site are fetched from the mirror.
     assert [r.url for r in articles] == [MIRROR + a.listed_path for a in listed]
     assert articles[0].cb_kwargs["hints"].source == "国家邮政局"
     assert articles[0].cb_kwargs["hints"].author is None  # "null"
     (next_page,) = [r for r in out if r.callback == spider.parse_api]
     assert next_page.url.endswith("&page=2") and next_page.cb_kwargs["counted"] == 50
-    # Not JSON (an error page): the static list is read instead.
+    stats = spider.crawler.stats
+    assert stats.get_value("postcrawl/discovery/api_ok") == 1
+    # Not JSON (an error page): the more page is read for the rows it may list.
     broken = TextResponse(first.url, body=b"<html>error</html>", request=first)
     (fallback,) = spider.parse_api(broken, **first.cb_kwargs)
-    assert fallback.url == MIRROR + national.list_path(channel)
-    assert spider.crawler.stats.get_value("postcrawl/api/fallback") == 1
+    assert fallback.url == MIRROR + mirror.more_path(mirror.channels[0])
+    assert fallback.cb_kwargs["more"] is True
+    assert stats.get_value("postcrawl/api/fallback") == 1
+    assert stats.get_value("postcrawl/discovery/api_fallback") == 1
+    archive_for(spider.crawler).close()
+
+
+def test_channel_selection() -> None:
+    sel = ChannelSelection.parse("通知公告,c100061")
+    assert sel.wants({"通知公告", "c100058"}) and sel.wants({"工作动态", "c100061"})
+    assert not sel.wants({"统计信息", "c100276"})
+    drop = ChannelSelection.parse("-统计信息")
+    assert drop.wants({"工作动态"}) and not drop.wants({"统计信息", "c100276"})
+    assert ChannelSelection.parse(None).wants({"anything"})
+
+
+def test_home_without_navigation_uses_the_row_hints(tmp_path: Path) -> None:
+    national = BUREAUS[0]
+    spider = make_spider(national, tmp_path, base_url=MIRROR)
+    out = list(
+        spider.parse_home(_response(MIRROR + "/gjyzj/index.shtml", b"<html><body>x</body></html>"))
+    )
+    lists = [r.url for r in out if r.callback == spider.parse_list]
+    apis = [r.url for r in out if r.callback == spider.parse_api]
+    assert lists == [MIRROR + national.list_path(c) for c in national.channels if c.path]
+    # 行业要闻 is known only by its API id: the API is paged directly.
+    assert apis == [MIRROR + api_url("", "a630715264f14e0aafa4ab2a945fd6da", 1)]
+    assert spider.crawler.stats.get_value("postcrawl/discovery/hints_used") == 1
     archive_for(spider.crawler).close()

@@ -31,7 +31,9 @@ def test_mirror_serves_and_prints_the_crawl_command() -> None:
             assert b"Disallow: /gdsyzglj/nbgl/" in answer.read()
         url = base + "/gdsyzglj/c100057/c100061/common_list.shtml"
         with urllib.request.urlopen(url, timeout=10) as answer:
-            assert "下一页".encode() in answer.read()
+            assert b"common_listmore.shtml?channelId=" in answer.read()
+        with urllib.request.urlopen(base + "/gdsyzglj/index.shtml", timeout=10) as answer:
+            assert b"common_list.shtml" in answer.read()
     finally:
         proc.terminate()
         proc.wait(timeout=10)

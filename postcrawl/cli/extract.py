@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from postcrawl import document
 from postcrawl.cli import CliError
@@ -57,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         site = get_site(args.site) if args.site else site_for_url(args.url)
     except KeyError as exc:
         raise CliError(str(exc.args[0]), 2) from None
+    # A site with page generations (sxrb) reads each page with its generation's rules.
+    site = site.for_path(urlsplit(args.url).path)
     try:
         article = normalize_extracted(
             extract_article(page, args.url, site=site, encoding=args.encoding)

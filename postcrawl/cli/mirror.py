@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from postcrawl.cli import CliError
-from postcrawl.mirror.bureau import BureauMirror, bureau_named, counts
+from postcrawl.mirror.bureau import BureauMirror, bureau_named, counts, invented_layout
 from postcrawl.mirror.server import MirrorServer
 
 
@@ -27,8 +27,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--site", default="gd", help="bureau code or spider name (default: gd)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any free)")
     p.add_argument("--articles", type=int, default=120, help="listed articles (default 120)")
-    p.add_argument("--page-size", type=int, default=20, help="articles per list page")
+    p.add_argument("--page-size", type=int, default=10, help="rows a static list shows")
     p.add_argument("--clean", action="store_true", help="no fault cases (404, 500, stubs, …)")
+    p.add_argument(
+        "--invented",
+        action="store_true",
+        help="a made-up prefix and channel codes (found only by discovery)",
+    )
+    p.add_argument("--no-api", action="store_true", help="the search API answers HTML")
+    p.add_argument("--no-nav", action="store_true", help="a home page without navigation")
     p.add_argument(
         "--data-dir",
         default="mirror-data",
@@ -53,7 +60,13 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     except KeyError as exc:
         raise CliError(str(exc.args[0]), 2) from None
     mirror = BureauMirror(
-        bureau, articles=args.articles, page_size=args.page_size, faults=not args.clean
+        bureau,
+        articles=args.articles,
+        page_size=args.page_size,
+        faults=not args.clean,
+        layout=invented_layout(bureau.code) if args.invented else None,
+        api=not args.no_api,
+        nav=not args.no_nav,
     )
     try:
         server = MirrorServer(mirror.routes(), port=args.port)
@@ -64,7 +77,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         print(f"Mirror of {bureau.display_name} ({bureau.domain}) at {server.base_url}", flush=True)
         print(
             f"  {info.articles} listed articles ({info.retrievable} retrievable), "
-            f"{info.list_pages} list pages, faults: "
+            f"{info.list_pages} channel lists, faults: "
             + (", ".join(f"{k} {v}" for k, v in sorted(info.faults.items())) or "none"),
             flush=True,
         )
