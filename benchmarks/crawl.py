@@ -103,7 +103,7 @@ def main() -> None:
         data = tmpdir / "data"
         scrapy_cmd = [sys.executable, "-m", "scrapy"]
         print(
-            f"mirror: {count} articles, {len(mirror.bureau.channels)} channels, {server.base_url}"
+            f"mirror: {count} articles, {len(mirror.channels)} channels, {server.base_url}"
         )
 
         full = _run(
