@@ -37,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -89,7 +89,6 @@ class DiscoveredChannel:
     more_url: str | None = None  # the real site's URL
     api: str = "pending"
     source: str = "navigation"  # or "hint": from the row, the home page had no navigation
-    names: set[str] = field(default_factory=set)
 
     def as_stat(self) -> dict[str, str | None]:
         return {
