@@ -1,4 +1,4 @@
-"""Downloader middleware: retries that back off."""
+"""Downloader middlewares: retries that back off; robots.txt checked for every request."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import logging
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import (
+    RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware,
+)
+from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +52,18 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if delay:
             logger.debug("waiting %.1fs before retrying %s", delay, request.url)
             await asyncio.sleep(delay)
+
+
+class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, mended: on Scrapy 2.19, when several requests to one
+    host wait for its robots.txt at once (a crawl that starts with many pending article
+    URLs), only the first is handed the parser; the others get ``None`` and are fetched
+    unchecked. Here a request that gets ``None`` while the host's parser exists uses it."""
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        if parser is None:
+            cached = self._parsers.get(urlparse_cached(request).netloc)
+            if cached is not None and not isinstance(cached, Deferred):
+                return cached
+        return parser

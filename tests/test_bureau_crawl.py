@@ -111,18 +111,23 @@ def test_gd_spb_archives_the_mirror_once_then_only_what_is_new(tmp_path: Path) -
             REAL + by_fault(mirror, "robots").listed_path,
         }
         summary = log[log.index("postcrawl run summary") :]
-        assert "failed URLs (3)" in summary
+        assert "failed URLs this run (3)" in summary
         assert f"{REAL}{missing.listed_path} (HTTP 404)" in summary
         assert f"{REAL}{empty.listed_path} (empty 200 answer)" in summary
         assert "Forbidden by robots.txt" in summary
 
         # -- second run, nothing changed: list pages only, plus the failed ones again ----------
         server.reset_hits()
-        stats, _ = crawl("gd_spb", server.base_url, data)
+        stats, log = crawl("gd_spb", server.base_url, data)
         hits = article_hits(server, mirror)
-        assert set(hits) == {missing.listed_path, empty.listed_path}
+        assert set(hits) == {missing.listed_path, empty.listed_path}  # robots.txt still obeyed
+        assert stats["postcrawl/frontier/pending_at_start"] == 3  # the failures, first
         assert "postcrawl/store/stored" not in stats
-        assert stats["postcrawl/list/stopped_at_known"] >= 1
+        assert stats["postcrawl/list/stopped_at_watermark"] >= 1
+        # Failures stay in the summary, run after run, until they succeed or are given up.
+        summary = log[log.index("postcrawl run summary") :]
+        assert "failures still outstanding, retried next run (3)" in summary
+        assert f"{REAL}{missing.listed_path} (HTTP 404; failed 2 runs)" in summary
         list_hits = sum(n for p, n in server.hits.items() if "common_list" in p)
         assert 2 <= list_hits < 6  # both channels' first pages, not every page
         assert len(list(article_files(data))) == len(expected)

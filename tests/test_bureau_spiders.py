@@ -15,7 +15,8 @@ from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from postcrawl.extraction import PageHints, extract_article
-from postcrawl.items import ArticleItem
+from postcrawl.frontier import Watermark
+from postcrawl.items import ArticleItem, ListWalkDone
 from postcrawl.mirror.bureau import BureauMirror
 from postcrawl.pipelines import archive_for
 from postcrawl.sites import SITES
@@ -81,7 +82,8 @@ def test_spider_reads_its_list_page(bureau: Bureau, tmp_path: Path) -> None:
     channel = bureau.channels[0]
     path = mirror.list_path(channel, 1)
     response = HtmlResponse(MIRROR + path, body=mirror.list_pages(channel)[path])
-    out = list(spider.parse_list(response, channel=channel, page=1))
+    walk = spider.new_walk(f"list:{channel.path}")
+    out = list(spider.parse_list(response, channel=channel, page=1, walk=walk))
     articles = [r for r in out if r.callback == spider.parse_article]
     pages = [r for r in out if r.callback == spider.parse_list]
     listed = mirror.channel_articles(channel)[:10]
@@ -89,7 +91,8 @@ def test_spider_reads_its_list_page(bureau: Bureau, tmp_path: Path) -> None:
     hints = [r.cb_kwargs["hints"] for r in articles]
     assert [(h.title, h.published) for h in hints] == [(a.title, a.day) for a in listed]
     assert [r.url for r in pages] == [MIRROR + mirror.list_path(channel, 2)]
-    assert pages[0].cb_kwargs == {"channel": channel, "page": 2}
+    assert pages[0].cb_kwargs == {"channel": channel, "page": 2, "walk": walk}
+    assert walk.head is not None and walk.head.url == f"https://{bureau.domain}{listed[0].listed_path}"
     archive_for(spider.crawler).close()
 
 
@@ -154,47 +157,63 @@ def test_empty_200_is_a_counted_failure_and_stubs_are_followed(tmp_path: Path) -
         b'<script>window.location.href="/gdsyzglj/c100057/c100061/common_list.shtml"</script>'
     )
     (follow,) = spider.parse_list(
-        _response(MIRROR + "/gdsyzglj/c100057/index.shtml", list_stub), channel=channel, page=1
+        _response(MIRROR + "/gdsyzglj/c100057/index.shtml", list_stub),
+        channel=channel,
+        page=1,
+        walk=spider.new_walk("list:stub"),
     )
     assert follow.callback == spider.parse_list
     assert follow.url == MIRROR + "/gdsyzglj/c100057/c100061/common_list.shtml"
     archive_for(spider.crawler).close()
 
 
-def test_known_entries_are_skipped_and_paging_stops(tmp_path: Path) -> None:
+def test_known_entries_are_skipped_and_paging_stops_only_at_a_watermark(tmp_path: Path) -> None:
     gd = next(b for b in BUREAUS if b.code == "gd")
     mirror = BureauMirror(gd, articles=40, page_size=10, faults=False)
     channel = gd.channels[0]
     path = mirror.list_path(channel, 1)
     page = mirror.list_pages(channel)[path]
     listed = mirror.channel_articles(channel)[:10]
+    real = [f"https://gd.spb.gov.cn{a.listed_path}" for a in listed]
+    key = f"list:{channel.path}"
+
+    def parse(spider: Any) -> list[Any]:
+        walk = spider.new_walk(key)
+        return list(spider.parse_list(_response(MIRROR + path, page), channel, 1, walk))
 
     spider = make_spider(gd, tmp_path, base_url=MIRROR)
-    for article in listed[1:]:
-        spider.seen.mark(f"https://gd.spb.gov.cn{article.listed_path}", None, "stored", None)
-    out = list(spider.parse_list(_response(MIRROR + path, page), channel=channel, page=1))
+    for url in real[1:]:
+        spider.seen.mark(url, None, "stored", None)
     # One new entry: fetched, and the next page is still read.
-    assert [r.url for r in out] == [
+    assert [r.url for r in parse(spider)] == [
         MIRROR + listed[0].listed_path,
         MIRROR + mirror.list_path(channel, 2),
     ]
-    spider.seen.mark(f"https://gd.spb.gov.cn{listed[0].listed_path}", None, "stored", None)
-    assert list(spider.parse_list(_response(MIRROR + path, page), channel=channel, page=1)) == []
-    assert spider.crawler.stats.get_value("postcrawl/list/stopped_at_known") == 1
+    spider.seen.mark(real[0], None, "stored", None)
+    # Every entry known, but no walk of this list ever completed: the deeper pages may hold
+    # entries nobody listed yet (an interrupted first run), so paging goes on.
+    assert [r.url for r in parse(spider)] == [MIRROR + mirror.list_path(channel, 2)]
+    assert spider.crawler.stats.get_value("postcrawl/list/stopped_at_watermark") is None
+    # A complete walk that began at the 4th entry: this page reaches it, so the walk stops,
+    # and records its own head as the new watermark.
+    spider.frontier.complete_walk(f"gd_spb:{key}", Watermark(real[3], listed[3].day))
+    (done,) = parse(spider)
+    assert isinstance(done, ListWalkDone)
+    assert (done.list_key, done.head_url) == (f"gd_spb:{key}", real[0])
+    assert spider.crawler.stats.get_value("postcrawl/list/stopped_at_watermark") == 1
     archive_for(spider.crawler).close()
 
     full = make_spider(gd, tmp_path, base_url=MIRROR, full="1")
-    assert len(list(full.parse_list(_response(MIRROR + path, page), channel=channel, page=1))) == 11
+    assert len(parse(full)) == 11
     archive_for(full.crawler).close()
 
     # since: entries older than the day are not fetched; a page of only old entries ends it.
     since = make_spider(gd, tmp_path, base_url=MIRROR, full="1", since=listed[4].day)
-    out = list(since.parse_list(_response(MIRROR + path, page), channel=channel, page=1))
-    assert [r.url for r in out] == [MIRROR + a.listed_path for a in listed[:5]] + [
+    assert [r.url for r in parse(since)] == [MIRROR + a.listed_path for a in listed[:5]] + [
         MIRROR + mirror.list_path(channel, 2)
     ]
     old = make_spider(gd, tmp_path, base_url=MIRROR, full="1", since="2030-01-01")
-    assert list(old.parse_list(_response(MIRROR + path, page), channel=channel, page=1)) == []
+    assert parse(old) == []  # no watermark either: a since-limited walk is not complete
     archive_for(since.crawler).close()
     archive_for(old.crawler).close()
 

@@ -35,6 +35,7 @@ from postcrawl.archive.files import ArticleFiles
 from postcrawl.archive.manifest import Manifest
 from postcrawl.archive.matching import Match, Relation, find_match
 from postcrawl.extraction import Extracted
+from postcrawl.frontier import SqliteFrontier
 from postcrawl.items import utc_now
 from postcrawl.neardup import NearDupIndex
 from postcrawl.seen import SeenStore, SqliteSeenStore
@@ -155,6 +156,7 @@ class ArchiveStore:
             with self.locked(), _fatal_io(self.root):
                 self.conn = index.connect(self.root / INDEX)
                 self.neardup = NearDupIndex(self.conn)
+                self.frontier = SqliteFrontier(self.conn)
                 if recover:
                     self.recovery = self.recover()
         except BaseException:

@@ -34,7 +34,9 @@ def archive_for(crawler: Crawler) -> ArchiveStore:
             if _ARCHIVES.pop(crawler, None) is not None:
                 store.close()
 
-        crawler.signals.connect(close, signal=signals.spider_closed, weak=False)
+        # engine_stopped comes after every spider_closed handler, some of which still use
+        # the archive (the frontier's failure count, the run summary).
+        crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
     return store
 
 

@@ -10,10 +10,11 @@ The date, title and source a list gives go with the article request as :class:`P
 the list date is the publication date on this CMS.
 
 Incremental by default: an article URL the archive has seen is not fetched, and a list stops
-paging at the first page whose entries are all known (``-a full=1`` pages to the end and fetches
-everything; ``-a since=YYYY-MM-DD`` stops at pages older than that day). Failures (HTTP errors,
-empty 200 answers) are counted, listed in the run summary and not marked seen, so the next run
-tries them again. A URL that redirects (HTTP 301, or a JavaScript stub) to an article is recorded
+paging at the first page whose entries are all known and at or past the watermark of an earlier
+complete walk (:class:`postcrawl.spiders.base.ListWalk`; ``-a full=1`` pages to the end and
+fetches everything; ``-a since=YYYY-MM-DD`` stops at pages older than that day). Failures (HTTP
+errors, empty 200 answers) are counted, listed in the run summary and stay pending in the crawl
+frontier, so the next run requests them again first. A URL that redirects (HTTP 301, or a JavaScript stub) to an article is recorded
 as one more URL of that article once it is archived, so it is not fetched again either.
 """
 
@@ -47,7 +48,13 @@ from postcrawl.items import ArticleItem
 from postcrawl.pipelines import archive_for, to_extracted
 from postcrawl.sites import SITES
 from postcrawl.sites.bureaus import BUREAUS, Bureau, Channel
-from postcrawl.spiders.base import ArchiveSpider, failure_reason, response_charset
+from postcrawl.spiders.base import (
+    ArchiveSpider,
+    ListWalk,
+    PageVerdict,
+    failure_reason,
+    response_charset,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,90 +97,92 @@ class BureauSpider(ArchiveSpider):
         return urlsplit(fetch_url).hostname == urlsplit(self.base_url).hostname
 
     # -- start -----------------------------------------------------------------------------
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start_lists(self) -> AsyncIterator[scrapy.Request]:
         """One request per channel: its API page 1 where it has an ``api_id``, else its list."""
         for channel in self.bureau.channels:
             if channel.api_id:
-                yield self.api_request(channel, 1, 0)
+                yield self.api_request(channel, 1, 0, self.new_walk(f"api:{channel.api_id}"))
             else:
-                yield self.list_request(self.url(self.bureau.list_path(channel)), channel, 1)
+                yield self.list_request(
+                    self.url(self.bureau.list_path(channel)),
+                    channel,
+                    1,
+                    self.new_walk(f"list:{channel.path}"),
+                )
 
-    def list_request(self, url: str, channel: Channel, page: int) -> scrapy.Request:
+    def list_request(
+        self, url: str, channel: Channel, page: int, walk: ListWalk
+    ) -> scrapy.Request:
         """A request for page *page* of a channel's static list."""
         return scrapy.Request(
             url,
             callback=self.parse_list,
             errback=self.on_error,
-            cb_kwargs={"channel": channel, "page": page},
+            cb_kwargs={"channel": channel, "page": page, "walk": walk},
         )
 
-    def api_request(self, channel: Channel, page: int, counted: int) -> scrapy.Request:
+    def api_request(
+        self, channel: Channel, page: int, counted: int, walk: ListWalk
+    ) -> scrapy.Request:
         """A request for page *page* of a channel's JSON search API."""
         assert channel.api_id is not None
         return scrapy.Request(
             api_url(self.base_url, channel.api_id, page),
             callback=self.parse_api,
             errback=self.on_api_error,
-            cb_kwargs={"channel": channel, "page": page, "counted": counted},
+            cb_kwargs={"channel": channel, "page": page, "counted": counted, "walk": walk},
         )
 
     # -- lists -----------------------------------------------------------------------------
     def entry_requests(
-        self, entries: Iterable[ListEntry], list_url: str
-    ) -> tuple[list[scrapy.Request], bool]:
-        """Article requests for the listed entries still to fetch, and whether the list is worth
-        paging on: not when every entry was known (incremental) or older than ``since``."""
+        self, entries: Iterable[ListEntry], list_url: str, walk: ListWalk
+    ) -> tuple[list[scrapy.Request], PageVerdict]:
+        """Article requests for the listed entries still to fetch, and whether to page on
+        (:meth:`ArchiveSpider.page_verdict`). Entries on other hosts are left out."""
         stats = self.crawler.stats
-        requests: list[scrapy.Request] = []
-        listed = known = too_old = 0
+        on_site: list[tuple[str, ListEntry]] = []
         for entry in entries:
             url = self.link(entry.url)
             if not self.on_site(url):
                 stats.inc_value("postcrawl/list/offsite")
                 continue
-            listed += 1
-            if self.too_old(entry.published):
-                too_old += 1
-                continue
-            if self.is_known(url):
-                known += 1
-                continue
+            on_site.append((url, entry))
+        wanted, verdict = self.page_verdict(
+            walk, [(self.canonical(url), entry.published) for url, entry in on_site]
+        )
+        requests = []
+        for position in wanted:
+            url, entry = on_site[position]
             hints = PageHints(entry.title, entry.published, entry.source, entry.author)
             requests.append(self.article_request(url, hints, list_url))
-        stats.inc_value("postcrawl/list/entries", listed)
-        stats.inc_value("postcrawl/list/known", known)
-        stats.inc_value("postcrawl/list/too_old", too_old)
         stats.inc_value("postcrawl/list/new", len(requests))
-        if listed == 0 or too_old == listed:
-            return requests, False
-        if not self.full and not requests and known + too_old == listed:
-            stats.inc_value("postcrawl/list/stopped_at_known")
-            return requests, False
-        return requests, True
+        return requests, verdict
 
     def parse_list(
-        self, response: Response, channel: Channel, page: int
-    ) -> Iterable[scrapy.Request]:
+        self, response: Response, channel: Channel, page: int, walk: ListWalk
+    ) -> Iterable[Any]:
         """A static list page: its article requests, then the next page while worth it."""
         self.crawler.stats.inc_value("postcrawl/list/pages")
         target = js_redirect_target(response.body, response.url)
         if target is not None:
             self.crawler.stats.inc_value("postcrawl/list/js_redirect")
-            yield self.list_request(self.link(target), channel, page)
+            yield self.list_request(self.link(target), channel, page, walk)
             return
         try:
             listing = parse_list_page(response.body, response.url, response_charset(response))
         except ExtractionError as exc:
             note_failure(self.crawler.stats, self.canonical(response.url), f"list page: {exc}")
             return
-        requests, more = self.entry_requests(listing.entries, response.url)
+        requests, verdict = self.entry_requests(listing.entries, response.url, walk)
         yield from requests
-        if more and listing.next_url:
-            yield self.list_request(self.link(listing.next_url), channel, page + 1)
+        if verdict == "more" and listing.next_url:
+            yield self.list_request(self.link(listing.next_url), channel, page + 1, walk)
+        elif verdict != "since" and (done := walk.done()) is not None:
+            yield done
 
     def parse_api(
-        self, response: Response, channel: Channel, page: int, counted: int
-    ) -> Iterable[scrapy.Request]:
+        self, response: Response, channel: Channel, page: int, counted: int, walk: ListWalk
+    ) -> Iterable[Any]:
         """One API page: its article requests, then the next page until ``data.total``."""
         stats = self.crawler.stats
         stats.inc_value("postcrawl/api/pages")
@@ -182,11 +191,13 @@ class BureauSpider(ArchiveSpider):
         except ExtractionError as exc:
             yield from self._api_failed(channel, page, response.url, str(exc))
             return
-        requests, more = self.entry_requests(result.entries, response.url)
+        requests, verdict = self.entry_requests(result.entries, response.url, walk)
         yield from requests
         counted += len(result.entries)
-        if more and result.entries and counted < result.total:
-            yield self.api_request(channel, page + 1, counted)
+        if verdict == "more" and counted < result.total:
+            yield self.api_request(channel, page + 1, counted, walk)
+        elif verdict != "since" and (done := walk.done()) is not None:
+            yield done
 
     def on_api_error(self, failure: Failure) -> Iterable[scrapy.Request]:
         """The API failed for good: page 1 falls back to the static list; later pages count."""
@@ -201,7 +212,12 @@ class BureauSpider(ArchiveSpider):
         if page == 1:
             self.crawler.stats.inc_value("postcrawl/api/fallback")
             logger.warning("search API failed (%s) for %s; reading the static list", reason, url)
-            yield self.list_request(self.url(self.bureau.list_path(channel)), channel, 1)
+            yield self.list_request(
+                self.url(self.bureau.list_path(channel)),
+                channel,
+                1,
+                self.new_walk(f"list:{channel.path}"),
+            )
         else:
             note_failure(self.crawler.stats, self.canonical(url), f"search API: {reason}")
 
