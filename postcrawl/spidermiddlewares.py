@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -10,9 +11,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from postcrawl.archive import is_fatal
 from postcrawl.frontier import Frontier, Listed, Watermark
 from postcrawl.items import ListWalkDone
-from postcrawl.pipelines import archive_for
+from postcrawl.pipelines import archive_for, stop_for_archive_error
 from postcrawl.spiders.base import LISTED_META
 
 
@@ -41,7 +43,17 @@ class FrontierMiddleware:
         return self._frontier
 
     def _handle(self, output: Any) -> bool:
-        """Record what *output* says; whether it goes on to the engine."""
+        """Record what *output* says; whether it goes on to the engine. When the archive
+        cannot be written (a full disk) the crawl stops and nothing more is scheduled."""
+        try:
+            return self._record(output)
+        except (OSError, sqlite3.OperationalError) as exc:
+            if not is_fatal(exc):
+                raise
+            stop_for_archive_error(self.crawler, f"cannot write the crawl frontier: {exc}")
+            return False
+
+    def _record(self, output: Any) -> bool:
         stats = self.crawler.stats
         if isinstance(output, ListWalkDone):
             self.frontier.complete_walk(

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from postcrawl import dates
+from postcrawl.failpoints import failpoint
 
 UNDATED = "undated"
 TEMP_DIR = ".tmp"
@@ -95,6 +96,7 @@ class ArticleFiles:
         """Write *text* whole to the article's temp file (durable when fsync is on).
 
         On an error nothing is left behind."""
+        failpoint("files:write")
         self.temp.mkdir(exist_ok=True)
         path = self.temp_path(body_hash)
         data = text.encode("utf-8")

@@ -9,12 +9,17 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import deferred_from_coro
 
 from postcrawl.archive import ArchiveError, ArchiveStore
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
 from postcrawl.items import ArticleItem
-from postcrawl.pipelines import ArchiveStep, archive_for, item_site, to_extracted
+from postcrawl.pipelines import (
+    ArchiveStep,
+    archive_for,
+    item_site,
+    stop_for_archive_error,
+    to_extracted,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,17 +60,11 @@ class StorePipeline(ArchiveStep):
                 province=site.province,
             )
         except ArchiveError as exc:
-            self._stop(str(exc))
+            if self.crawler is not None:
+                stop_for_archive_error(self.crawler, str(exc))
             raise DropItem(f"not archived (the archive failed): {adapter['url']}") from None
         adapter["path"] = result.path
         self.stats.inc_value(f"postcrawl/store/{result.status}")
         if result.status == "stored":
             logger.info("archived %s -> %s", adapter["url"], result.path)
         return item
-
-    def _stop(self, error: str) -> None:
-        """Close the crawl: every further write would fail the same way."""
-        logger.error("%s; stopping the crawl", error)
-        self.stats.set_value(ARCHIVE_ERROR_KEY, error)
-        if self.crawler is not None and self.crawler.engine is not None:
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
