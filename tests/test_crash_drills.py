@@ -123,9 +123,7 @@ def mirror_600() -> BureauMirror:
 
 
 @pytest.fixture(scope="module")
-def reference(
-    mirror_600: BureauMirror, tmp_path_factory: pytest.TempPathFactory
-) -> list[str]:
+def reference(mirror_600: BureauMirror, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """The hashes an uninterrupted crawl of the 600-article mirror archives."""
     data = tmp_path_factory.mktemp("reference") / "data"
     with MirrorServer(mirror_600.routes()) as server:
@@ -314,9 +312,7 @@ def test_a_full_disk_stops_the_crawl_and_the_next_run_completes_it(
         assert 0 < stored < 200
         if how == "tmpfs":
             assert small_disk is not None
-            subprocess.run(
-                ["mount", "-o", "remount,size=64m", str(small_disk)], check=True
-            )
+            subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
         recovered_and_clean(data)
         # No empty day folders left by writes that failed (.tmp/ is the writers' own).
         empty = [p for p in data.rglob("*") if p.is_dir() and not any(p.iterdir())]
