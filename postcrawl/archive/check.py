@@ -81,7 +81,8 @@ def rebuild_index(root: Path | str) -> RebuildReport:
         report.temp_removed = replay.temp_removed
         report.replaced = replay.replaced
         report.missing_files = replay.missing_files
-        report.duplicate_files_removed = replay.duplicate_files_removed
+        # Second files found while replaying come first; _adopt_orphans added the others.
+        report.duplicate_files_removed[:0] = replay.duplicate_files_removed
         report.neardup_indexed = len(store.neardup)
     return report
 

@@ -17,6 +17,7 @@ from pathlib import Path
 COMMAND_MODULES = (
     "postcrawl.cli.extract",
     "postcrawl.cli.reindex",
+    "postcrawl.cli.verify",
     "postcrawl.cli.mirror",
     "postcrawl.cli.stats",
     "postcrawl.cli.search",
