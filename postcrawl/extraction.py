@@ -2,7 +2,7 @@
 
 Site rules (:class:`postcrawl.sites.PageRules`) are tried first: a body selector such as
 ``.detail-news``; where none matches, trafilatura finds the main text on the whole page. Either
-way the chrome filter (:mod:`postcrawl.chrome`) then removes what is not the article.
+way the boilerplate filter (:mod:`postcrawl.boilerplate`) then removes what is not the article.
 No Scrapy here: the extract pipeline and ``postcrawl extract`` both call :func:`extract_article`.
 """
 
@@ -21,7 +21,8 @@ from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 from postcrawl import dates
-from postcrawl.chrome import LineMeta, filter_chrome, parse_meta_line
+from postcrawl.boilerplate import filter_chrome
+from postcrawl.metaline import LineMeta, parse_meta_line
 from postcrawl.sites import Site, site_for_url
 from postcrawl.textnorm import clean_line, to_simplified
 
