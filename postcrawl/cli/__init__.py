@@ -61,6 +61,17 @@ def data_dir(args: argparse.Namespace, *, must_exist: bool = True) -> Path:
     return root
 
 
+def output_file(path: Path) -> Path:
+    """*path* as a file to write: its folder must already exist (a typo in the folder should
+    not quietly make a new tree of folders)."""
+    folder = path.parent
+    if not folder.exists():
+        raise CliError(f"cannot write {path}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise CliError(f"cannot write {path}: {folder} is not a folder")
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="postcrawl",

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from postcrawl.cli import output_file
 from postcrawl.cli.reading import add_filters, filters_from, open_corpus
 
 
@@ -29,7 +30,10 @@ def register(subparsers: Any) -> None:
     add_filters(p, with_limit=False)
     p.add_argument("--by", choices=("site", "province"), default="site", help="default: site")
     p.add_argument(
-        "--out", type=Path, default=Path("articles-per-month.png"), help="PNG file to write"
+        "--out",
+        type=Path,
+        default=Path("articles-per-month.png"),
+        help="PNG file to write, in an existing folder (default: articles-per-month.png)",
     )
     p.add_argument("--size", type=size, default=(1200, 600), help="pixels, default 1200x600")
     p.add_argument("--title", help="chart title (default: says what is counted)")
@@ -39,6 +43,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from postcrawl.reader.plot import plot_monthly
 
+    output_file(args.out)
     with open_corpus(args) as corpus:
         counts = corpus.monthly_counts(args.by, filters_from(args))
         plot_monthly(counts, args.out, by=args.by, size=args.size, title=args.title)

@@ -1,0 +1,85 @@
+"""The ``postcrawl`` command as a new user meets it: clear refusals, honest messages, help text
+(the papercuts of issue 10). Each test fails on the behaviour the issue reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from postcrawl.cli import main
+from tests.corpus_archive import BuiltArchive, build_archive
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
+    return build_archive(tmp_path_factory.mktemp("usability") / "data")
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- export: the output file -----------------------------------------------------------------
+@pytest.mark.parametrize("name", ["x.xlsx", "x.txt", "x.JSON"])
+def test_export_refuses_an_extension_it_cannot_write(
+    built: BuiltArchive, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    out = tmp_path / name
+    code, stdout, err = run_cli(capsys, "export", "--data-dir", str(built.root), "--out", str(out))
+    assert code == 2 and stdout == ""
+    assert err.count("\n") == 1 and err.startswith("postcrawl: ")
+    assert f"unknown extension '{out.suffix}'" in err
+    for ext in (".jsonl", ".ndjson", ".csv", ".parquet"):
+        assert ext in err
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_export_format_and_extension(
+    built: BuiltArchive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An explicit --format is obeyed whatever the name; a known extension in capitals counts;
+    # a file with no extension gets the default, JSONL.
+    for name, argv, first in [
+        ("odd.xlsx", ["--format", "csv"], "hash,"),
+        ("UPPER.CSV", [], "hash,"),
+        ("plain", [], "{"),
+        ("rows.ndjson", [], "{"),
+    ]:
+        out = tmp_path / name
+        code, _, err = run_cli(
+            capsys, "export", "--data-dir", str(built.root), "--out", str(out), *argv
+        )
+        assert code == 0, err
+        assert out.read_text(encoding="utf-8").startswith(first), name
+
+
+def test_export_into_a_missing_folder_is_an_error(
+    built: BuiltArchive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "no" / "such"
+    out = folder / "x.csv"
+    code, _, err = run_cli(capsys, "export", "--data-dir", str(built.root), "--out", str(out))
+    assert code == 1
+    assert err == f"postcrawl: cannot write {out}: the folder {folder} does not exist\n"
+    assert not (tmp_path / "no").exists()
+
+
+def test_the_export_module_makes_no_folders(tmp_path: Path) -> None:
+    from postcrawl.reader.export import export
+
+    out = tmp_path / "missing" / "x.jsonl"
+    with pytest.raises(FileNotFoundError):
+        export([[{"hash": "ab"}]], "jsonl", out)
+    assert not out.parent.exists()
+
+
+def test_plot_into_a_missing_folder_is_an_error(
+    built: BuiltArchive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "charts" / "x.png"
+    code, _, err = run_cli(capsys, "plot", "--data-dir", str(built.root), "--out", str(out))
+    assert code == 1 and "the folder" in err and "does not exist" in err
+    assert not out.parent.exists()
