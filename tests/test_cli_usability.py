@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,32 @@ def test_plot_into_a_missing_folder_is_an_error(
     code, _, err = run_cli(capsys, "plot", "--data-dir", str(built.root), "--out", str(out))
     assert code == 1 and "the folder" in err and "does not exist" in err
     assert not out.parent.exists()
+
+
+# -- search: several words -------------------------------------------------------------------
+def test_search_takes_several_unquoted_words(
+    built: BuiltArchive, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = ["--data-dir", str(built.root)]
+    code, quoted, _ = run_cli(capsys, "search", "邮政 普遍服务", *root, "--json")
+    assert code == 0
+    code, unquoted, err = run_cli(capsys, "search", "邮政", "普遍服务", *root, "--json")
+    assert code == 0, err
+    assert unquoted == quoted
+    hits = json.loads(unquoted)
+    expected = {
+        h
+        for h, a in built.stored.items()
+        if all(w in a.title or any(w in p for p in a.paragraphs) for w in ("邮政", "普遍服务"))
+    }
+    assert {h["hash"] for h in hits} == expected
+    # All words must match: a third word no article has leaves nothing.
+    code, out, _ = run_cli(capsys, "search", *root, "邮政", "普遍服务", "区块链技术")
+    assert code == 1 and out == "no articles match '邮政 普遍服务 区块链技术'\n"
+
+
+def test_search_help_says_words_need_no_quotes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["search", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "WORD [WORD ...]" in out and "quoted or not" in out
