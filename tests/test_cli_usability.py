@@ -113,3 +113,32 @@ def test_search_help_says_words_need_no_quotes(capsys: pytest.CaptureFixture[str
         main(["search", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "WORD [WORD ...]" in out and "quoted or not" in out
+
+
+# -- datasette-metadata: the archive it is for -----------------------------------------------
+def test_datasette_metadata_names_the_index_of_its_data_dir(
+    built: BuiltArchive, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    meta = tmp_path / "metadata.json"
+    code, out, err = run_cli(
+        capsys, "datasette-metadata", "--data-dir", str(built.root), "--out", str(meta)
+    )
+    assert code == 0 and out == ""
+    assert "index" in json.loads(meta.read_text(encoding="utf-8"))["databases"]
+    index = built.root / "index.sqlite3"
+    assert err == f"wrote {meta}; browse with: datasette {index} -m {meta}\n"
+    # The environment names the archive as for every other command.
+    monkeypatch.setenv("POSTCRAWL_DATA_DIR", str(built.root))
+    code, out, _ = run_cli(capsys, "datasette-metadata")
+    assert code == 0 and json.loads(out)["databases"]["index"]["tables"]["articles"]
+
+
+def test_datasette_metadata_without_an_archive_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(capsys, "datasette-metadata", "--data-dir", str(tmp_path / "none"))
+    assert code == 1 and out == "" and "no archive at" in err
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / "manifest.jsonl").write_text("", encoding="utf-8")
+    code, _, err = run_cli(capsys, "datasette-metadata", "--data-dir", str(tmp_path / "bare"))
+    assert code == 1 and "postcrawl reindex" in err
