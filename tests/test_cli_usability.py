@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from postcrawl.cli import main
+from postcrawl.cli.reading import display_width, pad, table
 from tests.corpus_archive import BuiltArchive, build_archive
 
 
@@ -142,3 +143,38 @@ def test_datasette_metadata_without_an_archive_says_so(
     (tmp_path / "bare" / "manifest.jsonl").write_text("", encoding="utf-8")
     code, _, err = run_cli(capsys, "datasette-metadata", "--data-dir", str(tmp_path / "bare"))
     assert code == 1 and "postcrawl reindex" in err
+
+
+# -- tables: padded by display width ---------------------------------------------------------
+def columns_at(line: str, text: str) -> int:
+    """The terminal column where *text* starts in *line* (wide characters take two)."""
+    return display_width(line[: line.index(text)])
+
+
+def test_table_pads_by_display_width() -> None:
+    text = table(
+        [("gd_spb", "广东省邮政管理局", 12), ("x", "ＡＢＣ full-width", 3), ("sxrb", "ascii", 7)],
+        ["site", "name", "articles"],
+        right=[2],
+    )
+    lines = text.splitlines()
+    # Every line ends at the same column, and the name column starts at the same column.
+    assert len({display_width(line) for line in lines}) == 1, text
+    names = ("广东", "ＡＢＣ", "ascii")
+    starts = {columns_at(line, n) for line, n in zip(lines[2:], names, strict=True)}
+    assert starts == {columns_at(lines[0], "name")}
+    assert lines[2] == "gd_spb  广东省邮政管理局" + " " * 9 + "12"  # name column: 17 wide
+    assert display_width("广东ＡＢ,ab") == 11 and pad("广东", 6, right=True) == "  广东"
+
+
+def test_stats_tables_line_up_with_chinese_names(
+    built: BuiltArchive, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(capsys, "stats", "--data-dir", str(built.root))
+    assert code == 0
+    blocks = out.split("\n\n")[1:]  # the tables, after the summary lines
+    assert any(any(display_width(ch) == 2 for ch in block) for block in blocks)
+    for block in blocks:
+        lines = block.splitlines()
+        assert set(lines[1]) <= {"-", " "}, block  # the rule under the header
+        assert len({display_width(line) for line in lines}) == 1, block
