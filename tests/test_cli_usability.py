@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from postcrawl.cli import main
+from postcrawl.cli import main, plural
 from postcrawl.cli.reading import display_width, pad, table
 from tests.corpus_archive import BuiltArchive, build_archive
 
@@ -178,3 +178,33 @@ def test_stats_tables_line_up_with_chinese_names(
         lines = block.splitlines()
         assert set(lines[1]) <= {"-", " "}, block  # the rule under the header
         assert len({display_width(line) for line in lines}) == 1, block
+
+
+# -- counts: 1 article, 2 articles -----------------------------------------------------------
+def test_plural() -> None:
+    assert [plural(n, "site") for n in (0, 1, 2)] == ["0 sites", "1 site", "2 sites"]
+    assert plural(1, "province") == "1 province" and plural(3, "province") == "3 provinces"
+    assert plural(2, "entry", "entries") == "2 entries"
+
+
+def test_counts_of_one_are_singular(
+    built: BuiltArchive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = ["--data-dir", str(built.root)]
+    gd = ["--site", "gd_spb"]  # one article, one month, one site, one province
+    out = tmp_path / "one.png"
+    code, _, err = run_cli(capsys, "plot", *root, *gd, "--out", str(out))
+    assert code == 0 and err == f"wrote {out}: 1 article over 1 month, 1 site\n"
+    code, _, err = run_cli(capsys, "plot", *root, *gd, "--by", "province", "--out", str(out))
+    assert err.endswith(", 1 province\n")
+    code, _, err = run_cli(capsys, "export", *root, *gd, "--out", str(tmp_path / "one.csv"))
+    assert code == 0 and err.startswith("wrote 1 article to ")
+    code, stdout, _ = run_cli(capsys, "stats", *root, *gd)
+    assert stdout.startswith("1 article, ")
+    code, stdout, _ = run_cli(capsys, "search", *root, "政企联席会", *gd)
+    assert stdout.endswith("\n1 article\n")
+    code, stdout, _ = run_cli(capsys, "show", built.labels["gd"], *root, "--no-body")
+    assert "seen at 3 URLs:" in stdout  # the bureau page and its two reposts
+    # More than one stays plural.
+    code, _, err = run_cli(capsys, "plot", *root, "--out", str(out))
+    assert " articles over 9 months, " in err and err.endswith(" sites\n")

@@ -35,6 +35,12 @@ class CliError(Exception):
         self.code = code
 
 
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 article``, ``2 articles``: *count* with *noun* in the number it needs (plural: *noun*
+    + "s" unless *plural_form* is given)."""
+    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
+
+
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
     """The ``--data-dir`` option every archive-reading command shares."""
     parser.add_argument(

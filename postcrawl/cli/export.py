@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from postcrawl.cli import CliError, output_file
+from postcrawl.cli import CliError, output_file, plural
 from postcrawl.cli.reading import add_filters, filters_from, open_corpus, positive_int
 from postcrawl.reader import CorpusError
 from postcrawl.reader.export import FORMATS, export
@@ -77,5 +77,5 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"cannot write {out}: {exc.strerror}") from None
     if out is not None:
-        print(f"wrote {rows} articles to {out} ({fmt})", file=sys.stderr)
+        print(f"wrote {plural(rows, 'article')} to {out} ({fmt})", file=sys.stderr)
     return 0

@@ -12,7 +12,7 @@ import shlex
 import threading
 from typing import Any
 
-from postcrawl.cli import CliError
+from postcrawl.cli import CliError, plural
 from postcrawl.mirror.bureau import BureauMirror, bureau_named, counts
 from postcrawl.mirror.server import MirrorServer
 
@@ -63,8 +63,8 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     with server:
         print(f"Mirror of {bureau.display_name} ({bureau.domain}) at {server.base_url}", flush=True)
         print(
-            f"  {info.articles} listed articles ({info.retrievable} retrievable), "
-            f"{info.list_pages} list pages, faults: "
+            f"  {plural(info.articles, 'listed article')} ({info.retrievable} retrievable), "
+            f"{plural(info.list_pages, 'list page')}, faults: "
             + (", ".join(f"{k} {v}" for k, v in sorted(info.faults.items())) or "none"),
             flush=True,
         )

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from postcrawl.cli import output_file
+from postcrawl.cli import output_file, plural
 from postcrawl.cli.reading import add_filters, filters_from, open_corpus
 
 
@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
         plot_monthly(counts, args.out, by=args.by, size=args.size, title=args.title)
     total = sum(sum(v) for v in counts.series.values())
     print(
-        f"wrote {args.out}: {total} articles over {len(counts.months)} months, "
-        f"{len(counts.series)} {args.by}s",
+        f"wrote {args.out}: {plural(total, 'article')} over "
+        f"{plural(len(counts.months), 'month')}, {plural(len(counts.series), args.by)}",
         file=sys.stderr,
     )
     return 0

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from postcrawl.archive import rebuild_index
-from postcrawl.cli import add_data_dir, data_dir
+from postcrawl.cli import add_data_dir, data_dir, plural
 
 
 def register(subparsers: Any) -> None:
@@ -22,19 +22,23 @@ def run(args: argparse.Namespace) -> int:
     root = data_dir(args)
     report = rebuild_index(root)
     print(
-        f"reindexed {root}: {report.articles} articles, {report.urls} further URLs, "
-        f"{report.skipped_urls} skipped URLs"
+        f"reindexed {root}: {plural(report.articles, 'article')}, "
+        f"{plural(report.urls, 'further URL')}, {plural(report.skipped_urls, 'skipped URL')}"
     )
     if report.replaced:
-        print(f"  {report.replaced} reposts replaced by their official page (replayed)")
+        print(f"  {plural(report.replaced, 'repost')} replaced by the official page (replayed)")
     if report.bad_manifest_lines:
-        print(f"  {report.bad_manifest_lines} manifest lines unreadable (torn or unknown), skipped")
+        lines = plural(report.bad_manifest_lines, "manifest line")
+        print(f"  {lines} unreadable (torn or unknown), skipped")
     if report.missing_files:
-        print(f"  {len(report.missing_files)} files named in the manifest are missing:")
+        missing = len(report.missing_files)
+        verb = "is" if missing == 1 else "are"
+        print(f"  {plural(missing, 'file')} named in the manifest {verb} missing:")
         for rel in report.missing_files[:20]:
             print(f"    {rel}")
     if report.orphan_files:
         print(
-            f"  {len(report.orphan_files)} files had no manifest line; indexed from the file alone"
+            f"  {plural(len(report.orphan_files), 'file')} had no manifest line; "
+            "indexed from the file alone"
         )
     return 0

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from postcrawl.cli import plural
 from postcrawl.cli.reading import add_filters, filters_from, open_corpus
 from postcrawl.reader import Hit
 
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     marks = ANSI_MARK if color else PLAIN_MARK
     print("\n\n".join(render(h, root, marks) for h in hits))
-    footer = f"{len(hits)} article{'s' if len(hits) != 1 else ''}"
+    footer = plural(len(hits), "article")
     if more:
         footer += f" (more match: raise --limit, now {args.limit})"
     print(f"\n{footer}")

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from postcrawl.cli import add_data_dir
+from postcrawl.cli import add_data_dir, plural
 from postcrawl.cli.reading import display_width, open_corpus, pad
 from postcrawl.index import ARTICLE_COLUMNS
 from postcrawl.reader import ArticleView
@@ -48,7 +48,7 @@ def render(view: ArticleView, *, body: bool) -> str:
         value = row.get(name)
         if value not in (None, ""):
             lines.append(f"{pad(name, width)}  {value}")
-    lines += ["", f"seen at {len(view.sightings)} URL(s):"]
+    lines += ["", f"seen at {plural(len(view.sightings), 'URL')}:"]
     for s in view.sightings:
         tags = [s.relation]
         if s.official:
