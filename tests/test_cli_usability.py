@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from postcrawl.cli import main, plural
+from postcrawl.cli import build_parser, main, plural
 from postcrawl.cli.reading import display_width, pad, table
+from tests.conftest import ROOT
 from tests.corpus_archive import BuiltArchive, build_archive
 
 
@@ -208,3 +209,13 @@ def test_counts_of_one_are_singular(
     # More than one stays plural.
     code, _, err = run_cli(capsys, "plot", *root, "--out", str(out))
     assert " articles over 9 months, " in err and err.endswith(" sites\n")
+
+
+# -- what the commands write by default is not committed by accident -------------------------
+def test_default_outputs_are_git_ignored() -> None:
+    ignored = set((ROOT / ".gitignore").read_text(encoding="utf-8").splitlines())
+    parser = build_parser()
+    plot_out = parser.parse_args(["plot"]).out
+    mirror_data = parser.parse_args(["mirror"]).data_dir
+    assert f"/{plot_out}" in ignored
+    assert f"/{mirror_data}/" in ignored
