@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -219,3 +220,21 @@ def test_default_outputs_are_git_ignored() -> None:
     mirror_data = parser.parse_args(["mirror"]).data_dir
     assert f"/{plot_out}" in ignored
     assert f"/{mirror_data}/" in ignored
+
+
+# -- help ------------------------------------------------------------------------------------
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    (action,) = (a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_every_subcommand_help_has_a_description(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    description = subcommands()[name].description
+    assert description and len(description.split()) >= 5, name
+    with pytest.raises(SystemExit) as exit_:
+        main([name, "--help"])
+    assert exit_.value.code == 0
+    assert " ".join(description.split()[:4]) in " ".join(capsys.readouterr().out.split())

@@ -13,6 +13,11 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "reindex",
         help="rebuild index.sqlite3 from the article files and manifest.jsonl",
+        description="Rebuild the archive's index.sqlite3 (articles, URLs, seen URLs, full text, "
+        "near-duplicate signatures) from the article files and manifest.jsonl, replaying "
+        "reposts replaced by their official page. A corrupt index is moved aside first. "
+        "Reports files the manifest names that are missing and files it does not name "
+        "(indexed from the file alone).",
     )
     add_data_dir(p)
     p.set_defaults(handler=run)
