@@ -75,6 +75,7 @@ EXTENSIONS = {
 POSTCRAWL_STATS_FILE = None  # a path: the final stats as JSON, written at spider close
 POSTCRAWL_WARC_ENABLED = True  # raw responses in data/warc/, for re-extraction
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
+LOG_FORMATTER = "postcrawl.logformatter.OneLineLogFormatter"  # a dropped item: URL and reason
 
 # --- Runtime --------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"

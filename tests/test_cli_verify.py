@@ -66,8 +66,8 @@ def test_verify_recovers_first_and_reports_it(
     assert main(["verify", "--data-dir", str(archive_root)]) == 0
     out = capsys.readouterr().out
     assert "cut off a torn last manifest line (18 bytes)" in out
-    assert "replayed 1 manifest lines into the index (1 articles" in out
-    assert "removed 1 temp files" in out
+    assert "replayed 1 manifest line into the index (1 article" in out
+    assert "removed 1 temp file" in out
     assert "3 article files, 3 indexed, 3 manifest lines" in out
     assert verify(archive_root).findings == []
 
@@ -81,8 +81,8 @@ def test_verify_no_recover_only_checks(
     assert main(["verify", "--data-dir", str(archive_root), "--no-recover"]) == 1
     out = capsys.readouterr().out
     assert "recovery skipped (--no-recover)" in out
-    assert "problem: 1 manifest lines not applied to the index" in out
-    assert "problem: 1 manifest articles not in the index" in out
+    assert "problem: 1 manifest line not applied to the index" in out
+    assert "problem: 1 manifest article not in the index" in out
     assert "problem: index holds 2 articles, disk 3 files" in out
     assert (archive_root / MANIFEST).read_bytes() == manifest
     assert verify(archive_root).unindexed_lines == 1  # still there: nothing was written
@@ -167,7 +167,7 @@ def test_reindex_reports_every_repair_with_agreeing_counts(
     assert files == _index_count(archive_root) == 3  # two kept, one adopted
     assert f"reindexed {archive_root}: 3 articles" in out
     assert "cut off a torn last manifest line (12 bytes)" in out
-    assert "removed 1 temp files" in out
+    assert "removed 1 temp file" in out
     assert "removed 1 second files of stored hashes" in out
     assert "adopted 1 files without a manifest line" in out
     assert "recorded 1 lost files" in out and paths[0] in out
@@ -181,7 +181,7 @@ def test_reindex_reports_a_corrupt_index_moved_aside(
     (archive_root / "index.sqlite3").write_bytes(b"not a database" * 200)
     assert main(["reindex", "--data-dir", str(archive_root)]) == 0
     out = capsys.readouterr().out
-    assert "1 articles" in out and "moved the corrupt index aside to index.sqlite3.corrupt-" in out
+    assert "1 article (" in out and "moved the corrupt index aside to index.sqlite3.corrupt-" in out
 
 
 def test_reindex_has_a_description(capsys: pytest.CaptureFixture[str]) -> None:

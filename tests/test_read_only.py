@@ -206,7 +206,7 @@ def test_datasette_metadata_does_not_touch_the_archive(
 ) -> None:
     built, _ = read_only
     before = _snapshot(built.root)
-    code, out, _ = run_unprivileged(["datasette-metadata"])
+    code, out, _ = run_unprivileged(["datasette-metadata", "--data-dir", str(built.root)])
     assert code == 0 and "articles_fts" in out
     assert _snapshot(built.root) == before
 

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from postcrawl.archive import ArchiveError, RebuildReport, rebuild_index
-from postcrawl.cli import CliError, add_data_dir, data_dir
+from postcrawl.cli import CliError, add_data_dir, data_dir, plural
 
 EXAMPLES = 20  # paths shown per kind of repair; the rest are counted
 
@@ -37,8 +37,9 @@ def _paths(paths: list[str]) -> list[str]:
 def render(root: object, report: RebuildReport) -> list[str]:
     """The report's lines: the counts, then one line (and example paths) per repair."""
     lines = [
-        f"reindexed {root}: {report.articles} articles (= index rows = article files), "
-        f"{report.urls} further URLs, {report.skipped_urls} skipped URLs"
+        f"reindexed {root}: {plural(report.articles, 'article')} (= index rows = article "
+        f"files), {plural(report.urls, 'further URL')}, "
+        f"{plural(report.skipped_urls, 'skipped URL')}"
     ]
     if report.corrupt_index_moved_to:
         lines.append(f"  moved the corrupt index aside to {report.corrupt_index_moved_to}")

@@ -15,9 +15,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from postcrawl.archive import ArchiveError, ArchiveStore, VerifyReport, verify
+from postcrawl.archive import ArchiveError, ArchiveStore, verify
 from postcrawl.archive.store import ReplayReport
-from postcrawl.cli import CliError, add_data_dir, data_dir
+from postcrawl.cli import CliError, add_data_dir, data_dir, plural
 
 EXAMPLES = 20  # paths shown per finding; the rest are counted
 
@@ -66,34 +66,16 @@ def recovery_lines(report: ReplayReport) -> list[str]:
         lines.append(f"cut off a torn last manifest line ({report.torn_bytes} bytes)")
     if report.lines:
         lines.append(
-            f"replayed {report.lines} manifest lines into the index ({report.articles} articles, "
-            f"{report.replaced} replacements, {report.urls} URLs, {report.skipped_urls} skips)"
+            f"replayed {plural(report.lines, 'manifest line')} into the index "
+            f"({plural(report.articles, 'article')}, {plural(report.replaced, 'replacement')}, "
+            f"{plural(report.urls, 'URL')}, {plural(report.skipped_urls, 'skip')})"
         )
     if report.temp_removed:
-        lines.append(f"removed {report.temp_removed} temp files no manifest line names")
+        lines.append(f"removed {plural(report.temp_removed, 'temp file')} no manifest line names")
     if report.duplicate_files_removed:
-        lines.append(f"removed {len(report.duplicate_files_removed)} second files of stored hashes")
+        removed = len(report.duplicate_files_removed)
+        lines.append(f"removed {plural(removed, 'second file')} of stored hashes")
     return lines
-
-
-def examples(report: VerifyReport) -> list[tuple[str, list[str]]]:
-    """Each finding's list of paths (or hashes), in the order :attr:`findings` names them."""
-    pairs = [
-        ("index unreadable", []),
-        ("hashes stored in more than one file", report.duplicate_hashes),
-        ("files named by the index or manifest missing", report.missing_files),
-        ("manifest lines not applied", []),
-        ("manifest articles not in the index", report.unindexed_articles),
-        ("article files named by no manifest line", report.orphan_files),
-        ("temp files", report.temp_files),
-        ("torn last manifest line", []),
-        ("index holds", []),
-    ]
-    out = []
-    for finding in report.findings:
-        paths = next((p for key, p in pairs if key in finding), [])
-        out.append((finding, list(paths)))
-    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         recovered = recover(root)
     report = verify(root)
-    findings = examples(report)
+    findings = report.details()
     if args.json:
         data = {
             "root": str(root),
