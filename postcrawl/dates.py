@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+# A date, then optionally a time: 2025-07-01 08:35, 2025/7/1 8:35:02, 2025-07-01T08:35,
+# 2025年7月1日08:35, 2025年7月1 08时35分. Between date and time there may be a space (any
+# width), a "T", or nothing at all (山西新闻网 prints 2025年07月01日08:35). With nothing between
+# them, a day without 日 runs into the hour (2025年7月108:35), so there the hour must have two
+# digits, and the day is read lazily so that it leaves those two digits to the hour.
 _DATE_TIME = re.compile(
-    r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?"
+    r"(?<!\d)(?P<y>\d{4})\s*[-/.年]\s*(?P<mo>\d{1,2})\s*[-/.月]\s*"
+    r"(?P<d>\d{1,2}?)(?:\s*日|(?=\d{2}\s*[:：时]\s*\d{2})|(?!\d))"
+    r"(?:(?:(?:\s*T\s*|\s+|(?<=日))(?P<h>\d{1,2})|(?P<h2>\d{2}))"
+    r"\s*[:：时]\s*(?P<mi>\d{2})(?:\s*[:：分]\s*(?P<s>\d{2}))?)?"
 )
 _URL_DAY_PATTERNS = (
     re.compile(r"/t(\d{4})(\d{2})(\d{2})_\d+"),  # old TRS: t20190510_1828821.html
@@ -30,16 +37,26 @@ def _valid(y: int, m: int, d: int) -> bool:
 
 def find_datetime(text: str) -> str | None:
     """The first plausible date (with time, when given) in *text*, normalized, or ``None``."""
+    found = find_datetime_span(text)
+    return found[0] if found else None
+
+
+def find_datetime_span(text: str) -> tuple[str, int, int] | None:
+    """The first plausible date in *text*, normalized, with where it starts and ends.
+
+    Impossible dates (month 13, 30 February) and years outside ``MIN_YEAR..MAX_YEAR`` are
+    skipped; an impossible time (25:61) is dropped and the date kept."""
     for m in _DATE_TIME.finditer(text):
-        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+        y, mo, d = int(m["y"]), int(m["mo"]), int(m["d"])
         if not _valid(y, mo, d):
             continue
         out = f"{y:04d}-{mo:02d}-{d:02d}"
-        if m[4] is not None and int(m[4]) < 24 and int(m[5]) < 60:
-            out += f" {int(m[4]):02d}:{m[5]}"
-            if m[6] is not None and int(m[6]) < 60:
-                out += f":{m[6]}"
-        return out
+        hour = m["h"] if m["h"] is not None else m["h2"]
+        if hour is not None and int(hour) < 24 and int(m["mi"]) < 60:
+            out += f" {int(hour):02d}:{m['mi']}"
+            if m["s"] is not None and int(m["s"]) < 60:
+                out += f":{m['s']}"
+        return out, m.start(), m.end()
     return None
 
 

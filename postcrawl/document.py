@@ -1,4 +1,4 @@
-"""The article file format (archive-format.md, "One article file"): render and parse."""
+"""The article file format (docs/archive-format.md, "One article file"): render and parse."""
 
 from __future__ import annotations
 

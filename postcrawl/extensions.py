@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +16,71 @@ from scrapy.statscollectors import StatsCollector
 logger = logging.getLogger(__name__)
 
 FAILURES_KEY = "postcrawl/failures"
+FAILED_URLS_KEY = "postcrawl/failed_urls"  # url -> reason, every failure of the run
+OUTSTANDING_KEY = "postcrawl/frontier/outstanding_urls"
+GIVEN_UP_KEY = "postcrawl/frontier/given_up_urls"
+ARCHIVE_ERROR_KEY = "postcrawl/archive_error"
 MAX_LISTED_FAILURES = 200
 
 
 def note_failure(stats: StatsCollector, url: str, reason: str) -> None:
-    """Count a URL the crawl could not archive and keep it for the run summary."""
+    """Count a URL the crawl could not archive and keep it for the run summary and the
+    frontier (which retries it next run, and gives it up after repeated failures)."""
     stats.inc_value("postcrawl/failed")
+    failed: dict[str, str] = stats.get_value(FAILED_URLS_KEY) or {}
+    failed[url] = reason
+    stats.set_value(FAILED_URLS_KEY, failed)
     failures: list[str] = stats.get_value(FAILURES_KEY) or []
     if len(failures) < MAX_LISTED_FAILURES:
         failures.append(f"{url} ({reason})")
         stats.set_value(FAILURES_KEY, failures)
+
+
+class FrontierFailures:
+    """At the end of a run, counts each failed URL in the crawl frontier (given up after
+    ``POSTCRAWL_GIVE_UP_RUNS`` runs in a row for permanent failures such as HTTP 404,
+    ``POSTCRAWL_GIVE_UP_TRANSIENT_RUNS`` for others; 0: never) and puts every failure still
+    outstanding — this run's and earlier runs' — into the stats for the run summary."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.give_up_runs = settings.getint("POSTCRAWL_GIVE_UP_RUNS", 3)
+        self.transient_runs = settings.getint("POSTCRAWL_GIVE_UP_TRANSIENT_RUNS", 10)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FrontierFailures:
+        if not crawler.settings.getbool("POSTCRAWL_FRONTIER_ENABLED", True):
+            raise NotConfigured
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        from postcrawl.pipelines import archive_for  # the pipelines import this module
+
+        stats = self.crawler.stats
+        site = getattr(getattr(spider, "site", None), "name", None)
+        if site is None or stats.get_value(ARCHIVE_ERROR_KEY):
+            return
+        frontier = archive_for(self.crawler).frontier
+        run_id = f"{stats.get_value('start_time')}-{os.getpid()}"
+        given_up = frontier.record_failures(
+            stats.get_value(FAILED_URLS_KEY) or {},
+            run_id,
+            give_up_runs=self.give_up_runs,
+            transient_runs=self.transient_runs,
+        )
+        outstanding = [e for e in frontier.pending(site) if e.failures]
+        stats.set_value("postcrawl/frontier/outstanding", len(outstanding))
+        stats.set_value("postcrawl/frontier/given_up", len(given_up))
+        stats.set_value(
+            OUTSTANDING_KEY,
+            [f"{e.url} ({e.last_reason}; failed {e.failures} runs)" for e in outstanding][
+                :MAX_LISTED_FAILURES
+            ],
+        )
+        stats.set_value(GIVEN_UP_KEY, [f"{url} ({why})" for url, why in given_up])
 
 
 class RunSummary:
@@ -50,18 +106,32 @@ class RunSummary:
         counts = {
             k: v
             for k, v in sorted(stats.items())
-            if k.startswith("postcrawl/") and k != FAILURES_KEY and isinstance(v, int | float)
+            if k.startswith("postcrawl/") and isinstance(v, int | float)
         }
         lines = ["postcrawl run summary:"]
         lines += [f"  {key}: {value}" for key, value in counts.items()] or ["  nothing archived"]
+        if stats.get(ARCHIVE_ERROR_KEY):
+            lines.append(f"  ARCHIVE ERROR, the crawl stopped: {stats[ARCHIVE_ERROR_KEY]}")
         failures = stats.get(FAILURES_KEY) or []
         if failures:
-            lines.append(f"  failed URLs ({stats.get('postcrawl/failed', len(failures))}):")
+            lines.append(f"  failed URLs this run ({stats.get('postcrawl/failed', len(failures))}):")
             lines += [f"    {f}" for f in failures]
+        outstanding = stats.get(OUTSTANDING_KEY) or []
+        if outstanding:
+            lines.append(
+                f"  failures still outstanding, retried next run "
+                f"({stats.get('postcrawl/frontier/outstanding', len(outstanding))}):"
+            )
+            lines += [f"    {f}" for f in outstanding]
+        given_up = stats.get(GIVEN_UP_KEY) or []
+        if given_up:
+            lines.append(f"  given up this run ({len(given_up)}):")
+            lines += [f"    {f}" for f in given_up]
         return "\n".join(lines)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        logger.info("%s\n  finish reason: %s", self.summary(), reason)
+        # WARNING, not INFO: the summary is what an operator reads, also under -L WARNING.
+        logger.warning("%s\n  finish reason: %s", self.summary(), reason)
 
 
 class StatsFile:

@@ -2,7 +2,7 @@
 
 Site rules (:class:`postcrawl.sites.PageRules`) are tried first: a body selector such as
 ``.detail-news``; where none matches, trafilatura finds the main text on the whole page. Either
-way the chrome filter (:mod:`postcrawl.chrome`) then removes what is not the article.
+way the boilerplate filter (:mod:`postcrawl.boilerplate`) then removes what is not the article.
 No Scrapy here: the extract pipeline and ``postcrawl extract`` both call :func:`extract_article`.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urljoin
@@ -21,9 +21,10 @@ from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 from postcrawl import dates
-from postcrawl.chrome import LineMeta, filter_chrome, parse_meta_line
+from postcrawl.boilerplate import filter_chrome, is_prose
+from postcrawl.metaline import MAX_META_LINE, LineMeta, parse_meta_line
 from postcrawl.sites import Site, site_for_url
-from postcrawl.textnorm import clean_line, to_simplified
+from postcrawl.textnorm import clean_line, comparable, to_simplified
 
 # Larger pages are refused: no real article page comes near this, and lxml would hold it all.
 MAX_PAGE_BYTES = 5 * 1024 * 1024
@@ -33,6 +34,10 @@ MIN_BODY_CHARS = 20
 MAX_META_SCAN_CHARS = 300
 # Less article text than this is a menu or a stub page, not an article.
 MIN_ARTICLE_CHARS = 20
+# When no metadata line dates the page, this many lines before and after the title are read
+# for a date (a date line in its own block, under a sub-title, or above a kicker).
+NEAR_TITLE_BEFORE = 2
+NEAR_TITLE_AFTER = 4
 
 _BLOCK_TAGS = frozenset(
     [
@@ -74,6 +79,7 @@ _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "sv
 _ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv)$", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_TODAY = re.compile(r"今天|今日|当前时间|现在时间|现在是")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|–|-)\s*")
 
 
@@ -340,7 +346,7 @@ def extract_article(
     if not title:
         raise ExtractionError("no title found", "no-title")
 
-    published, undated_reason = _publication_date(tree, url, hints, meta)
+    published, undated_reason = _publication_date(tree, url, hints, meta, title)
     source = clean_line(hints.source) if hints.source else None
     return Extracted(
         url=url,
@@ -360,19 +366,57 @@ def extract_article(
 
 
 def _publication_date(
-    tree: etree._Element, url: str, hints: PageHints, meta: LineMeta
+    tree: etree._Element, url: str, hints: PageHints, meta: LineMeta, title: str
 ) -> tuple[str | None, str | None]:
     """The publication date and, when there is none, why. The list/API date outranks the page;
+    then the page's metadata lines, then a date line near the title, then the URL.
     ``meta[name=PubDate]`` comes last, as on this CMS it can be the page's generation time."""
-    for candidate in (
-        dates.find_datetime(hints.published or ""),
-        meta.published,
-        dates.day_from_url(url),
-        _meta_published(tree),
-    ):
-        if candidate:
-            return candidate, None
+    candidates: tuple[Callable[[], str | None], ...] = (
+        lambda: dates.find_datetime(hints.published or ""),
+        lambda: meta.published,
+        lambda: _date_near_title(tree, title),
+        lambda: dates.day_from_url(url),
+        lambda: _meta_published(tree),
+    )
+    for candidate in candidates:  # lazily: the near-title scan reads the whole page
+        if found := candidate():
+            return found, None
     month = dates.month_from_url(url)
     if month:
         return None, f"no date on the page; the URL gives only the month {month}"
     return None, "no date on the page, in the list or in the URL"
+
+
+def _date_near_title(tree: etree._Element, title: str) -> str | None:
+    """A date in the short lines right after (then right before) the title on the page.
+
+    The fallback for pages whose date sits in a line that is not a metadata line (a bare
+    ``发布者 2025年7月1日`` under the title, say). Each direction stops at the first prose line:
+    a date in the article's text is about events, not about publication."""
+    body = tree.find("body")
+    title_key = comparable(title)
+    if body is None or not title_key:
+        return None
+    lines = element_lines(body)
+    for i, line in enumerate(lines):
+        # The length test spares the comparison (an OpenCC pass) for most lines.
+        if abs(len(line) - len(title)) > 10 or comparable(line) != title_key:
+            continue
+        after = lines[i + 1 : i + 1 + NEAR_TITLE_AFTER]
+        before = lines[max(0, i - NEAR_TITLE_BEFORE) : i][::-1]
+        for window in (after, before):
+            for near in window:
+                if comparable(near) == title_key:
+                    continue  # the title again (an h1 and its copy)
+                if len(near) >= MAX_META_LINE:
+                    break
+                if _TODAY.search(near):
+                    continue  # a header clock ("今天是2025年7月1日 星期二") dates the visit
+                parsed = parse_meta_line(to_simplified(near))
+                if parsed is not None and parsed.published:
+                    return parsed.published
+                if is_prose(near):
+                    break
+                if found := dates.find_datetime(near):
+                    return found
+    return None

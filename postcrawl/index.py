@@ -12,6 +12,7 @@ body (trigram matches Chinese substrings of three characters or more).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -143,11 +144,18 @@ URL_COLUMNS = [
 def connect_readonly(path: Path | str) -> sqlite3.Connection:
     """A read-only connection that works on a read-only archive too.
 
-    ``mode=ro`` still needs to create the WAL's ``-shm`` file; where the folder is not
-    writable (a shared, read-only copy) that fails, and ``immutable=1`` reads the database file
-    as it is (the writer checkpoints the WAL into it when it closes).
+    ``mode=ro`` still needs the WAL's ``-shm`` file, and creates it if missing; where the
+    folder is not writable (a shared, read-only copy) that fails, so there ``immutable=1``
+    reads the database file as it is (the writer checkpoints the WAL into it when it closes).
+    It is used straight away when no ``-shm`` exists and the folder is not writable (nothing
+    is tried that would write), and as a fallback whenever ``mode=ro`` cannot open the file.
     """
-    uri = Path(path).resolve().as_uri()
+    path = Path(path).resolve()
+    uri = path.as_uri()
+    if not os.access(path.parent, os.W_OK) and not Path(f"{path}-shm").exists():
+        # No -shm: no writer has the index open, and mode=ro could only fail trying to
+        # create one in a folder we may not write to. Read the file as it is.
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
     try:
         conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=30)
         conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()

@@ -22,6 +22,7 @@ class ArticleItem:
     # As fetched.
     url: str
     site: str
+    listed_url: str | None = None  # the URL the list gave, before redirects (frontier key)
     body: bytes = field(repr=False, default=b"")
     encoding: str | None = None  # charset declared by the HTTP response, if any
     fetched_at: str = field(default_factory=utc_now)
@@ -45,3 +46,14 @@ class ArticleItem:
     body_hash: str | None = None
     # Added by StorePipeline.
     path: str | None = None
+
+
+@dataclass(frozen=True)
+class ListWalkDone:
+    """A spider's note that it walked one list completely (to its end, or to where an earlier
+    complete walk began); :class:`postcrawl.spidermiddlewares.FrontierMiddleware` records it as
+    the list's new watermark. Never an article: it does not reach the pipelines."""
+
+    list_key: str
+    head_url: str
+    head_published: str | None = None

@@ -7,6 +7,9 @@ import os
 from postcrawl import __version__
 
 BOT_NAME = "postcrawl"
+# Our `scrapy crawl` (postcrawl/commands/crawl.py): checks arguments and the archive first, and
+# exits non-zero with one line when a crawl could not do its job.
+COMMANDS_MODULE = "postcrawl.commands"
 SPIDER_MODULES = ["postcrawl.spiders"]
 NEWSPIDER_MODULE = "postcrawl.spiders"
 
@@ -35,6 +38,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 POSTCRAWL_RETRY_BACKOFF_BASE = 2.0  # seconds before the 1st retry, doubled each time
 POSTCRAWL_RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "postcrawl.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "postcrawl.middlewares.BackoffRetryMiddleware": 550,
 }
@@ -53,7 +58,16 @@ ITEM_PIPELINES = {
     "postcrawl.pipelines.dedupe.DedupePipeline": 300,
     "postcrawl.pipelines.store.StorePipeline": 400,
 }
+SPIDER_MIDDLEWARES = {
+    "postcrawl.spidermiddlewares.FrontierMiddleware": 900,
+}
+POSTCRAWL_FRONTIER_ENABLED = True
+# A URL that fails this many runs in a row is given up: HTTP 404/410, robots.txt, no article…
+POSTCRAWL_GIVE_UP_RUNS = 3
+# … and timeouts, 5xx, resets (0: never give up on those).
+POSTCRAWL_GIVE_UP_TRANSIENT_RUNS = 10
 EXTENSIONS = {
+    "postcrawl.extensions.FrontierFailures": 490,
     "postcrawl.extensions.RunSummary": 500,
     "postcrawl.extensions.StatsFile": 510,
     "postcrawl.warc.WarcRecorder": 520,
@@ -61,6 +75,7 @@ EXTENSIONS = {
 POSTCRAWL_STATS_FILE = None  # a path: the final stats as JSON, written at spider close
 POSTCRAWL_WARC_ENABLED = True  # raw responses in data/warc/, for re-extraction
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
+LOG_FORMATTER = "postcrawl.logformatter.OneLineLogFormatter"  # a dropped item: URL and reason
 
 # --- Runtime --------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"

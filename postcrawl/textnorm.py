@@ -1,6 +1,6 @@
 """Text normalization: simplified Chinese, no pinyin annotations, tidy whitespace, body hash.
 
-Plain functions with no Scrapy dependency. The archive contract (archive-format.md) defines
+Plain functions with no Scrapy dependency. The archive contract (docs/archive-format.md) defines
 two forms of the body:
 
 * the *stored* text: paragraphs converted to simplified Chinese where the page is traditional,

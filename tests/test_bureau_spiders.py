@@ -16,7 +16,8 @@ from scrapy.utils.test import get_crawler
 
 from postcrawl.bureau_lists import api_url
 from postcrawl.extraction import PageHints, extract_article
-from postcrawl.items import ArticleItem
+from postcrawl.frontier import Watermark
+from postcrawl.items import ArticleItem, ListWalkDone
 from postcrawl.mirror.bureau import BureauMirror, invented_layout
 from postcrawl.pipelines import archive_for
 from postcrawl.sites import SITES
@@ -90,6 +91,13 @@ def test_spider_discovers_channels_and_reads_a_list(bureau: Bureau, tmp_path: Pa
     (api,) = [r for r in out if r.callback == spider.parse_api]
     assert api.url == MIRROR + api_url("", channel.channel_id, 1)
     assert api.cb_kwargs["channel"].code == channel.code
+    # The list's rows are the first page of the channel's walk, which the API continues.
+    walk = api.cb_kwargs["walk"]
+    assert walk.key == f"{bureau.spider_name}:api:{channel.channel_id}"
+    assert walk.head is not None
+    assert walk.head.url == f"https://{bureau.domain}{listed[0].listed_path}"
+    # Every article request carries its frontier entry (recorded before it is fetched).
+    assert all(r.meta.get("postcrawl_listed") is not None for r in articles)
     archive_for(spider.crawler).close()
 
 
@@ -171,38 +179,51 @@ def _channel(mirror: BureauMirror) -> tuple[DiscoveredChannel, str, bytes]:
     )
 
 
-def test_known_entries_are_skipped_and_paging_stops(tmp_path: Path) -> None:
+def test_known_entries_are_skipped_and_paging_stops_only_at_a_watermark(tmp_path: Path) -> None:
     gd = next(b for b in BUREAUS if b.code == "gd")
     mirror = BureauMirror(gd, articles=40, faults=False)
     listed = mirror.channel_articles(mirror.channels[0])[:10]
-    api_first = MIRROR + api_url("", mirror.channels[0].channel_id, 1)
+    real = [f"https://gd.spb.gov.cn{a.listed_path}" for a in listed]
+    channel_id = mirror.channels[0].channel_id
+    api_first = MIRROR + api_url("", channel_id, 1)
+    key = f"gd_spb:api:{channel_id}"
+
+    def parse(spider: Any) -> list[Any]:
+        # Each call stands for a run's first sight of the channel.
+        spider._paged_ids.clear()
+        channel, path, page = _channel(mirror)
+        return list(spider.parse_list(_response(MIRROR + path, page), channel=channel))
 
     spider = make_spider(gd, tmp_path, base_url=MIRROR)
-    for article in listed[1:]:
-        spider.seen.mark(f"https://gd.spb.gov.cn{article.listed_path}", None, "stored", None)
-    channel, path, page = _channel(mirror)
-    out = list(spider.parse_list(_response(MIRROR + path, page), channel=channel))
+    for url in real[1:]:
+        spider.seen.mark(url, None, "stored", None)
     # One new entry: fetched, and the API is still paged.
-    assert [r.url for r in out] == [MIRROR + listed[0].listed_path, api_first]
-    spider.seen.mark(f"https://gd.spb.gov.cn{listed[0].listed_path}", None, "stored", None)
-    channel, path, page = _channel(mirror)
-    assert list(spider.parse_list(_response(MIRROR + path, page), channel=channel)) == []
-    assert spider.crawler.stats.get_value("postcrawl/list/stopped_at_known") == 1
+    assert [r.url for r in parse(spider)] == [MIRROR + listed[0].listed_path, api_first]
+    spider.seen.mark(real[0], None, "stored", None)
+    # Every static row known, but no walk of the channel ever completed: the API may hold
+    # entries nobody listed yet (an interrupted first run), so it is paged all the same.
+    assert [r.url for r in parse(spider)] == [api_first]
+    assert spider.crawler.stats.get_value("postcrawl/list/stopped_at_watermark") is None
+    # A complete walk that began at the 4th entry: the list's rows reach it, so the API is not
+    # paged, and the walk records its own head as the new watermark.
+    spider.frontier.complete_walk(key, Watermark(real[3], listed[3].day))
+    (done,) = parse(spider)
+    assert isinstance(done, ListWalkDone)
+    assert (done.list_key, done.head_url) == (key, real[0])
+    assert spider.crawler.stats.get_value("postcrawl/list/stopped_at_watermark") == 1
     archive_for(spider.crawler).close()
 
     full = make_spider(gd, tmp_path, base_url=MIRROR, full="1")
-    channel, path, page = _channel(mirror)
-    assert len(list(full.parse_list(_response(MIRROR + path, page), channel=channel))) == 11
+    assert len(parse(full)) == 11
     archive_for(full.crawler).close()
 
     # since: entries older than the day are not fetched; a page of only old entries ends it.
     since = make_spider(gd, tmp_path, base_url=MIRROR, full="1", since=listed[4].day)
-    channel, path, page = _channel(mirror)
-    out = list(since.parse_list(_response(MIRROR + path, page), channel=channel))
-    assert [r.url for r in out] == [MIRROR + a.listed_path for a in listed[:5]] + [api_first]
+    assert [r.url for r in parse(since)] == [MIRROR + a.listed_path for a in listed[:5]] + [
+        api_first
+    ]
     old = make_spider(gd, tmp_path, base_url=MIRROR, full="1", since="2030-01-01")
-    channel, path, page = _channel(mirror)
-    assert list(old.parse_list(_response(MIRROR + path, page), channel=channel)) == []
+    assert parse(old) == []  # no watermark either: a since-limited walk is not complete
     archive_for(since.crawler).close()
     archive_for(old.crawler).close()
 

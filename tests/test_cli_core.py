@@ -75,4 +75,6 @@ def test_reindex_rebuilds(archive_root: Path, capsys: pytest.CaptureFixture[str]
     with ArchiveStore(archive_root) as store:
         store.add(normalize_extracted(extract_article(fx.html.read_bytes(), fx.url)), official=True)
     assert main(["reindex", "--data-dir", str(archive_root)]) == 0
-    assert "1 articles" in capsys.readouterr().out
+    assert ": 1 article (= index rows = article files), 0 further URLs, 0 skipped URLs" in (
+        capsys.readouterr().out
+    )

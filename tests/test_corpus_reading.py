@@ -486,7 +486,7 @@ def test_an_archive_with_no_articles(tmp_path: Path, capsys) -> None:
 
 
 def test_datasette_metadata_names_real_tables_and_columns(built: BuiltArchive, capsys) -> None:
-    code, out, _ = run_cli(capsys, "datasette-metadata")
+    code, out, _ = run_cli(capsys, "datasette-metadata", "--data-dir", str(built.root))
     assert code == 0
     meta = json.loads(out)
     tables = meta["databases"]["index"]["tables"]

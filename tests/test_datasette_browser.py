@@ -64,7 +64,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
 def datasette_url(archive: BuiltArchive, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     chromium_path()  # skip before starting a server nobody will look at
     meta = tmp_path_factory.mktemp("meta") / "metadata.json"
-    assert main(["datasette-metadata", "--out", str(meta)]) == 0
+    assert main(["datasette-metadata", "--data-dir", str(archive.root), "--out", str(meta)]) == 0
     port = free_port()
     log = (tmp_path_factory.mktemp("log") / "datasette.log").open("w")
     command = [sys.executable, "-m", "datasette", "serve", str(archive.root / "index.sqlite3")]

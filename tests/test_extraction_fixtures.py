@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from postcrawl.chrome import RULES, chrome_rule
+from postcrawl.boilerplate import RULES, chrome_rule
 from postcrawl.extraction import extract_article
 from postcrawl.normalize import normalize_extracted
 from postcrawl.textnorm import traditional_count
@@ -96,7 +96,7 @@ def test_disclosure_issuer_is_the_source() -> None:
 
 
 def test_issuer_on_a_shared_line_stops_at_the_next_label() -> None:
-    from postcrawl.chrome import parse_meta_line
+    from postcrawl.metaline import parse_meta_line
 
     meta = parse_meta_line("发布机构:国家邮政局 发文字号:全国邮管〔2023〕78号")
     assert meta is not None and meta.source == "国家邮政局"

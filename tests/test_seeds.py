@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from postcrawl.chrome import filter_chrome
+from postcrawl.boilerplate import filter_chrome
 from postcrawl.extraction import Extracted
 from postcrawl.normalize import normalize_extracted
 from postcrawl.sites import get_site

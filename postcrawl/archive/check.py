@@ -20,6 +20,7 @@ from postcrawl.archive.files import ArticleFiles, article_files, hash_of
 from postcrawl.archive.manifest import Manifest
 from postcrawl.archive.store import INDEX, ArchiveStore, ReplayReport
 from postcrawl.items import utc_now
+from postcrawl.wording import plural
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ def rebuild_index(root: Path | str) -> RebuildReport:
         report.temp_removed = replay.temp_removed
         report.replaced = replay.replaced
         report.missing_files = replay.missing_files
-        report.duplicate_files_removed = replay.duplicate_files_removed
+        # Second files found while replaying come first; _adopt_orphans added the others.
+        report.duplicate_files_removed[:0] = replay.duplicate_files_removed
         report.neardup_indexed = len(store.neardup)
     return report
 
@@ -159,29 +161,57 @@ class VerifyReport:
     bad_lines: int = 0  # unreadable lines inside the manifest (skipped by every reader)
     index_error: str | None = None
 
+    def details(self) -> list[tuple[str, list[str]]]:
+        """One line per kind of problem found, with the paths (or hashes) concerned."""
+
+        out: list[tuple[str, list[str]]] = []
+        if self.index_error:
+            out.append((f"index unreadable: {self.index_error}", []))
+        if self.duplicate_hashes:
+            line = f"{plural(len(self.duplicate_hashes), 'hash', 'hashes')} stored in more than one file"
+            out.append((line, self.duplicate_hashes))
+        if self.missing_files:
+            out.append(
+                (
+                    f"{plural(len(self.missing_files), 'file')} named by the index or manifest missing",
+                    self.missing_files,
+                )
+            )
+        if self.unindexed_lines:
+            out.append(
+                (f"{plural(self.unindexed_lines, 'manifest line')} not applied to the index", [])
+            )
+        if self.unindexed_articles:
+            out.append(
+                (
+                    f"{plural(len(self.unindexed_articles), 'manifest article')} not in the index",
+                    self.unindexed_articles,
+                )
+            )
+        if self.orphan_files:
+            out.append(
+                (
+                    f"{plural(len(self.orphan_files), 'article file')} named by no manifest line",
+                    self.orphan_files,
+                )
+            )
+        if self.temp_files:
+            out.append(
+                (
+                    f"{plural(len(self.temp_files), 'temp file')} left by an unfinished write",
+                    self.temp_files,
+                )
+            )
+        if self.torn_tail_bytes:
+            out.append((f"a torn last manifest line ({self.torn_tail_bytes} bytes)", []))
+        if self.indexed != self.files and not self.index_error:
+            out.append((f"index holds {self.indexed} articles, disk {self.files} files", []))
+        return out
+
     @property
     def findings(self) -> list[str]:
         """One line per kind of problem found."""
-        out = []
-        if self.index_error:
-            out.append(f"index unreadable: {self.index_error}")
-        if self.duplicate_hashes:
-            out.append(f"{len(self.duplicate_hashes)} hashes stored in more than one file")
-        if self.missing_files:
-            out.append(f"{len(self.missing_files)} files named by the index or manifest missing")
-        if self.unindexed_lines:
-            out.append(f"{self.unindexed_lines} manifest lines not applied to the index")
-        if self.unindexed_articles:
-            out.append(f"{len(self.unindexed_articles)} manifest articles not in the index")
-        if self.orphan_files:
-            out.append(f"{len(self.orphan_files)} article files named by no manifest line")
-        if self.temp_files:
-            out.append(f"{len(self.temp_files)} temp files left by an unfinished write")
-        if self.torn_tail_bytes:
-            out.append(f"a torn last manifest line ({self.torn_tail_bytes} bytes)")
-        if self.indexed != self.files and not self.index_error:
-            out.append(f"index holds {self.indexed} articles, disk {self.files} files")
-        return out
+        return [line for line, _ in self.details()]
 
 
 def verify(root: Path | str) -> VerifyReport:

@@ -14,20 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from postcrawl import dates
+from postcrawl.failpoints import failpoint
 
 UNDATED = "undated"
 TEMP_DIR = ".tmp"
 ARTICLE_FILE = re.compile(r"^(\d{3,})_([0-9a-f]{16})\.txt$")
-
-
-def _umask() -> int:
-    # os.umask can only be read by setting it; done once, at import, before any thread writes.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-FILE_MODE = 0o666 & ~_umask()
 
 
 def fsync_dir(folder: Path) -> None:
@@ -95,12 +86,15 @@ class ArticleFiles:
         """Write *text* whole to the article's temp file (durable when fsync is on).
 
         On an error nothing is left behind."""
+        failpoint("files:write")
         self.temp.mkdir(exist_ok=True)
         path = self.temp_path(body_hash)
         data = text.encode("utf-8")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        # A file left by a crash keeps its old mode under O_CREAT: remove it, so that the new
+        # one gets 0666 less the umask of this process, whatever it is now.
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
-            os.fchmod(fd, FILE_MODE)  # O_CREAT keeps the mode of a file left by a crash
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]

@@ -20,9 +20,7 @@ import errno
 import fcntl
 import logging
 import os
-import signal
 import sqlite3
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +33,8 @@ from postcrawl.archive.files import ArticleFiles
 from postcrawl.archive.manifest import Manifest
 from postcrawl.archive.matching import Match, Relation, find_match
 from postcrawl.extraction import Extracted
+from postcrawl.failpoints import failpoint
+from postcrawl.frontier import SqliteFrontier
 from postcrawl.items import utc_now
 from postcrawl.neardup import NearDupIndex
 from postcrawl.seen import SeenStore, SqliteSeenStore
@@ -71,24 +71,6 @@ def _fatal_io(root: Path) -> Iterator[None]:
         if is_fatal(exc):
             raise ArchiveError(f"cannot write the archive at {root}: {exc}") from exc
         raise
-
-
-# Crash drills (tests/test_crash_drills.py) kill the process at a named step of a write:
-# POSTCRAWL_FAILPOINT=<name>[@<nth hit>]. Unset, this costs one string comparison.
-_FAILPOINT = os.environ.get("POSTCRAWL_FAILPOINT", "")
-_failpoint_hits: Counter[str] = Counter()
-
-
-def failpoint(name: str) -> None:
-    """Kill this process (SIGKILL, as a power cut would) when the failpoint *name* is armed."""
-    if not _FAILPOINT:
-        return
-    point, _, nth = _FAILPOINT.partition("@")
-    if point != name:
-        return
-    _failpoint_hits[name] += 1
-    if _failpoint_hits[name] >= int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -155,6 +137,7 @@ class ArchiveStore:
             with self.locked(), _fatal_io(self.root):
                 self.conn = index.connect(self.root / INDEX)
                 self.neardup = NearDupIndex(self.conn)
+                self.frontier = SqliteFrontier(self.conn)
                 if recover:
                     self.recovery = self.recover()
         except BaseException:

@@ -14,9 +14,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from postcrawl.wording import plural
+
+__all__ = ["CliError", "add_data_dir", "data_dir", "plural"]
+
 COMMAND_MODULES = (
     "postcrawl.cli.extract",
     "postcrawl.cli.reindex",
+    "postcrawl.cli.verify",
     "postcrawl.cli.mirror",
     "postcrawl.cli.stats",
     "postcrawl.cli.search",
@@ -59,6 +64,17 @@ def data_dir(args: argparse.Namespace, *, must_exist: bool = True) -> Path:
                 f"no archive at {root}: no manifest.jsonl or index.sqlite3 (run a crawl first)"
             )
     return root
+
+
+def output_file(path: Path) -> Path:
+    """*path* as a file to write: its folder must already exist (a typo in the folder should
+    not quietly make a new tree of folders)."""
+    folder = path.parent
+    if not folder.exists():
+        raise CliError(f"cannot write {path}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise CliError(f"cannot write {path}: {folder} is not a folder")
+    return path
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from postcrawl.cli import output_file, plural
 from postcrawl.cli.reading import add_filters, filters_from, open_corpus
 
 
@@ -29,7 +30,10 @@ def register(subparsers: Any) -> None:
     add_filters(p, with_limit=False)
     p.add_argument("--by", choices=("site", "province"), default="site", help="default: site")
     p.add_argument(
-        "--out", type=Path, default=Path("articles-per-month.png"), help="PNG file to write"
+        "--out",
+        type=Path,
+        default=Path("articles-per-month.png"),
+        help="PNG file to write, in an existing folder (default: articles-per-month.png)",
     )
     p.add_argument("--size", type=size, default=(1200, 600), help="pixels, default 1200x600")
     p.add_argument("--title", help="chart title (default: says what is counted)")
@@ -39,13 +43,14 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from postcrawl.reader.plot import plot_monthly
 
+    output_file(args.out)
     with open_corpus(args) as corpus:
         counts = corpus.monthly_counts(args.by, filters_from(args))
         plot_monthly(counts, args.out, by=args.by, size=args.size, title=args.title)
     total = sum(sum(v) for v in counts.series.values())
     print(
-        f"wrote {args.out}: {total} articles over {len(counts.months)} months, "
-        f"{len(counts.series)} {args.by}s",
+        f"wrote {args.out}: {plural(total, 'article')} over "
+        f"{plural(len(counts.months), 'month')}, {plural(len(counts.series), args.by)}",
         file=sys.stderr,
     )
     return 0

@@ -67,8 +67,19 @@ def open_corpus(args: argparse.Namespace) -> Iterator[Corpus]:
 
 
 def display_width(text: str) -> int:
-    """Terminal columns *text* takes: Chinese characters take two."""
+    """Terminal columns *text* takes: East Asian Wide and Fullwidth characters (Chinese,
+    full-width punctuation and letters) take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """*text* padded with spaces to *width* terminal columns, left-aligned or *right*-aligned.
+
+    Every column the CLI lines up goes through here: ``str.ljust`` counts characters, and a
+    Chinese name would push the rest of its row right, one column per character.
+    """
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
 
 
 def table(
@@ -79,11 +90,8 @@ def table(
     widths = [max(display_width(row[i]) for row in cells) for i in range(len(header))]
 
     def line(row: Sequence[str]) -> str:
-        out = []
-        for i, cell in enumerate(row):
-            pad = " " * (widths[i] - display_width(cell))
-            out.append(pad + cell if i in right else cell + pad)
-        return "  ".join(out).rstrip()
+        padded = (pad(cell, widths[i], right=i in right) for i, cell in enumerate(row))
+        return "  ".join(padded).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])

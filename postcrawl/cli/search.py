@@ -1,4 +1,4 @@
-"""``postcrawl search QUERY``: full-text search over titles and bodies, newest first."""
+"""``postcrawl search WORD [WORD …]``: full-text search over titles and bodies, newest first."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from postcrawl.cli import plural
 from postcrawl.cli.reading import add_filters, filters_from, open_corpus
 from postcrawl.reader import Hit
 
@@ -19,11 +20,18 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "search",
         help="full-text search over titles and bodies",
-        description="Find articles whose title or body contains every word of QUERY (words are "
-        "separated by spaces and taken literally). Chinese matches any substring; traditional "
-        "queries are converted to simplified, as the archive is. Newest first.",
+        description="Find articles whose title or body contains every WORD: "
+        "`postcrawl search 快递 进村` and `postcrawl search '快递 进村'` are the same search, "
+        "articles containing both words. Words are taken literally (no query syntax). Chinese "
+        "matches any substring; traditional queries are converted to simplified, as the "
+        "archive is. Newest first.",
     )
-    p.add_argument("query", help="words to find, e.g. 政企联席会 or '快递 进村'")
+    p.add_argument(
+        "query",
+        nargs="+",
+        metavar="WORD",
+        help="words that must all occur, e.g. 政企联席会, or 快递 进村 (quoted or not)",
+    )
     add_filters(p, limit=20)
     p.add_argument("--json", action="store_true", help="print a JSON array of hits instead")
     p.add_argument(
@@ -63,9 +71,11 @@ def render(hit: Hit, root: str, marks: tuple[str, str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Unquoted words arrive one per argument; joined, they are the query a quoted list gives.
+    query = " ".join(args.query)
     with open_corpus(args) as corpus:
         # One more than asked tells whether the list was cut.
-        hits = corpus.search(args.query, filters_from(args), limit=args.limit + 1)
+        hits = corpus.search(query, filters_from(args), limit=args.limit + 1)
         root = corpus.root.as_posix()
     more = len(hits) > args.limit
     hits = hits[: args.limit]
@@ -73,12 +83,12 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([hit_json(h, root) for h in hits], ensure_ascii=False, indent=2))
         return 0 if hits else 1
     if not hits:
-        print(f"no articles match {args.query!r}")
+        print(f"no articles match {query!r}")
         return 1
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     marks = ANSI_MARK if color else PLAIN_MARK
     print("\n\n".join(render(h, root, marks) for h in hits))
-    footer = f"{len(hits)} article{'s' if len(hits) != 1 else ''}"
+    footer = plural(len(hits), "article")
     if more:
         footer += f" (more match: raise --limit, now {args.limit})"
     print(f"\n{footer}")

@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from postcrawl.cli import add_data_dir
-from postcrawl.cli.reading import open_corpus
+from postcrawl.cli import add_data_dir, plural
+from postcrawl.cli.reading import display_width, open_corpus, pad
 from postcrawl.index import ARTICLE_COLUMNS
 from postcrawl.reader import ArticleView
 
@@ -43,12 +43,12 @@ def render(view: ArticleView, *, body: bool) -> str:
     """The terminal form: title, metadata lines, provenance, then the paragraphs."""
     row = view.row
     lines = [row["title"], ""]
-    width = max(len(f) for f in META_FIELDS)
+    width = max(display_width(f) for f in META_FIELDS)
     for name in META_FIELDS:
         value = row.get(name)
         if value not in (None, ""):
-            lines.append(f"{name:<{width}}  {value}")
-    lines += ["", f"seen at {len(view.sightings)} URL(s):"]
+            lines.append(f"{pad(name, width)}  {value}")
+    lines += ["", f"seen at {plural(len(view.sightings), 'URL')}:"]
     for s in view.sightings:
         tags = [s.relation]
         if s.official:

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from postcrawl.cli import plural
 from postcrawl.cli.reading import add_filters, filters_from, open_corpus, table
 from postcrawl.reader import Stats
 from postcrawl.sites import SITES
@@ -30,7 +31,7 @@ def render(stats: Stats) -> str:
         return "no articles (the archive is empty, or nothing matches the filters)"
     undated = f", {stats.undated} undated" if stats.undated else ""
     parts = [
-        f"{stats.articles} articles, {stats.first_day or '?'} to {stats.last_day or '?'}{undated}",
+        f"{plural(stats.articles, 'article')}, {stats.first_day or '?'} to {stats.last_day or '?'}{undated}",
         f"URLs: {stats.urls}; duplicates (same site): {stats.duplicates}; reposts (other "
         f"sites): {stats.reposts}; articles seen on 2+ sites: {stats.reposted_articles}",
         "",

@@ -6,6 +6,7 @@ Each counts what it does in ``postcrawl/<step>/...`` stats and drops with a reas
 from __future__ import annotations
 
 import dataclasses
+import logging
 import weakref
 from pathlib import Path
 from typing import Self
@@ -14,10 +15,13 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import deferred_from_coro
 
 from postcrawl.archive import ArchiveStore
 from postcrawl.extraction import Extracted
 from postcrawl.sites import SITES, Site, site_for_url
+
+logger = logging.getLogger(__name__)
 
 _ARCHIVES: weakref.WeakKeyDictionary[Crawler, ArchiveStore] = weakref.WeakKeyDictionary()
 
@@ -34,8 +38,25 @@ def archive_for(crawler: Crawler) -> ArchiveStore:
             if _ARCHIVES.pop(crawler, None) is not None:
                 store.close()
 
-        crawler.signals.connect(close, signal=signals.spider_closed, weak=False)
+        # engine_stopped comes after every spider_closed handler, some of which still use
+        # the archive (the frontier's failure count, the run summary).
+        crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
     return store
+
+
+def stop_for_archive_error(crawler: Crawler, error: str) -> None:
+    """Close the crawl (finish reason ``archive_error``) once the archive cannot be written:
+    every further write would fail the same way. The error goes into the stats for the run
+    summary and the crawl command's exit status."""
+    from postcrawl.extensions import ARCHIVE_ERROR_KEY  # the extensions import this package
+
+    assert crawler.stats is not None
+    if crawler.stats.get_value(ARCHIVE_ERROR_KEY):
+        return
+    logger.error("%s; stopping the crawl", error)
+    crawler.stats.set_value(ARCHIVE_ERROR_KEY, error)
+    if crawler.engine is not None:
+        deferred_from_coro(crawler.engine.close_spider_async(reason="archive_error"))
 
 
 class ArchiveStep:

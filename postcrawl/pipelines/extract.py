@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from postcrawl.extensions import note_failure
 from postcrawl.extraction import ExtractionError, PageHints, extract_article
 from postcrawl.items import ArticleItem
 from postcrawl.pipelines import item_site, update_item
@@ -49,6 +50,8 @@ class ExtractPipeline:
             )
         except ExtractionError as exc:
             self.stats.inc_value(f"postcrawl/extract/dropped/{exc.kind}")
+            # A failure like a 404: retried next run, given up after repeated runs.
+            note_failure(self.stats, adapter.get("listed_url") or adapter["url"], f"no article: {exc}")
             raise DropItem(f"no article at {adapter['url']}: {exc}") from None
         self.stats.inc_value("postcrawl/extract/articles")
         self.stats.inc_value(f"postcrawl/extract/method/{extracted.method}")

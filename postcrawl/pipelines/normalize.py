@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from postcrawl.extensions import note_failure
 from postcrawl.extraction import ExtractionError
 from postcrawl.items import ArticleItem
 from postcrawl.normalize import normalize_extracted
@@ -37,6 +38,9 @@ class NormalizePipeline:
             normalized = normalize_extracted(article)
         except ExtractionError as exc:
             self.stats.inc_value(f"postcrawl/normalize/dropped/{exc.kind}")
+            note_failure(
+                self.stats, adapter.get("listed_url") or adapter["url"], f"no article: {exc}"
+            )
             raise DropItem(f"nothing left of {adapter['url']} after normalization") from None
         update_item(adapter, normalized)
         self.stats.inc_value("postcrawl/normalize/articles")

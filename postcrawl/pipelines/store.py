@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Self
 
 from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
 
+from postcrawl.archive import ArchiveError, ArchiveStore
+from postcrawl.extensions import ARCHIVE_ERROR_KEY
 from postcrawl.items import ArticleItem
-from postcrawl.pipelines import ArchiveStep, item_site, to_extracted
+from postcrawl.pipelines import (
+    ArchiveStep,
+    archive_for,
+    item_site,
+    stop_for_archive_error,
+    to_extracted,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -18,19 +29,40 @@ class StorePipeline(ArchiveStep):
 
     Counts ``postcrawl/store/stored`` and ``postcrawl/store/duplicate`` (an article another
     process stored between the dedupe check and this one).
+
+    When the archive cannot be written (a full disk, an I/O error, a read-only file system) the
+    crawl closes at once with the reason ``archive_error`` and the error in the stats: nothing
+    is half-written, the URL stays pending in the frontier, and the next run archives it.
     """
+
+    def __init__(
+        self, stats: StatsCollector, archive: ArchiveStore, crawler: Crawler | None = None
+    ) -> None:
+        super().__init__(stats, archive)
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.stats, archive_for(crawler), crawler)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
             return item
         adapter = ItemAdapter(item)
         site = item_site(adapter)
-        result = self.archive.add(
-            to_extracted(adapter),
-            crawled_at=adapter.get("fetched_at"),
-            official=site.official,
-            province=site.province,
-        )
+        if self.stats.get_value(ARCHIVE_ERROR_KEY):
+            raise DropItem(f"not archived (the archive failed): {adapter['url']}")
+        try:
+            result = self.archive.add(
+                to_extracted(adapter),
+                crawled_at=adapter.get("fetched_at"),
+                official=site.official,
+                province=site.province,
+            )
+        except ArchiveError as exc:
+            if self.crawler is not None:
+                stop_for_archive_error(self.crawler, str(exc))
+            raise DropItem(f"not archived (the archive failed): {adapter['url']}") from None
         adapter["path"] = result.path
         self.stats.inc_value(f"postcrawl/store/{result.status}")
         if result.status == "stored":

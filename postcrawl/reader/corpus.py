@@ -263,7 +263,8 @@ class Corpus:
                 "to build it from the article files"
             )
         try:
-            self.conn = index.connect(db, readonly=True)
+            self.conn = index.connect_readonly(db)  # never writes, works on read-only copies
+            self.conn.row_factory = sqlite3.Row
             self.conn.execute("SELECT hash FROM articles LIMIT 1").fetchall()
         except sqlite3.DatabaseError as exc:
             raise CorpusError(

@@ -27,8 +27,8 @@ Batches = Iterable[list[dict[str, Any]]]
 
 @contextmanager
 def atomic_output(path: Path, mode: str) -> Iterator[IO[Any]]:
-    """A file object whose content appears at *path* only once the block completes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """A file object whose content appears at *path* only once the block completes. The folder
+    must exist: a mistyped one is an error, not a new folder."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}

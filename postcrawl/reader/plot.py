@@ -105,7 +105,6 @@ def plot_monthly(
             # Drawn to a temp name and renamed, so a failed write leaves no half a PNG.
             tmp = out.with_name(f".{out.name}.part")
             try:
-                out.parent.mkdir(parents=True, exist_ok=True)
                 fig.savefig(tmp, format="png", dpi=DPI)
                 tmp.replace(out)
             except OSError as exc:

@@ -21,7 +21,7 @@ from scrapy.http import Response
 from postcrawl.dates import find_datetime
 from postcrawl.extraction import PageHints
 from postcrawl.sites.aggregators import AGGREGATOR_ROWS, Aggregator, Listing
-from postcrawl.spiders.base import ArchiveSpider
+from postcrawl.spiders.base import ArchiveSpider, ListWalk
 from postcrawl.textnorm import clean_line
 
 logger = logging.getLogger(__name__)
@@ -36,8 +36,9 @@ def path_and_query(url: str) -> str:
 class AggregatorSpider(ArchiveSpider):
     """Crawls a site's list pages, newest first, and yields the articles not yet archived.
 
-    Paging stops at ``max_pages``, at a page whose rows are all known (an incremental run has
-    caught up; ``-a full=1`` pages on) or at rows older than ``-a since=``.
+    Paging stops at ``max_pages``, at a page whose rows are all known and at or past the
+    watermark of an earlier complete walk (``-a full=1`` pages on) or at rows older than
+    ``-a since=``.
     """
 
     listing: ClassVar[Listing]
@@ -46,17 +47,20 @@ class AggregatorSpider(ArchiveSpider):
         super().__init__(*args, **kwargs)
         self._article_path = re.compile(self.listing.article_path)
 
-    async def start(self) -> AsyncIterator[Any]:
+    async def start_lists(self) -> AsyncIterator[Any]:
         for path in self.listing.start_paths:
-            yield self.list_request(self.url(path), page=1)
+            yield self.list_request(self.url(path), 1, self.new_walk(path))
 
-    def list_request(self, url: str, page: int) -> scrapy.Request:
+    def list_request(self, url: str, page: int, walk: ListWalk) -> scrapy.Request:
         """A request for one list page (*page* counts from 1 per start path)."""
         return scrapy.Request(
-            url, callback=self.parse_list, errback=self.on_error, cb_kwargs={"page": page}
+            url,
+            callback=self.parse_list,
+            errback=self.on_error,
+            cb_kwargs={"page": page, "walk": walk},
         )
 
-    def parse_list(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+    def parse_list(self, response: Response, page: int, walk: ListWalk) -> Iterator[Any]:
         """Article requests for the rows of one list page, then the next page."""
         self.crawler.stats.inc_value("postcrawl/spider/list_pages")
         rows = []
@@ -68,27 +72,18 @@ class AggregatorSpider(ArchiveSpider):
             self.crawler.stats.inc_value("postcrawl/spider/empty_list")
             logger.warning("no list rows at %s (selectors %s)", response.url, self.listing.rows)
             return
-        new = known = 0
-        reached_since = False
-        for row in rows:
-            entry = self._row_entry(response, row)
-            if entry is None:
-                continue
-            url, hints, listed = entry
-            if self.too_old(listed):
-                reached_since = True
-                continue
-            if self.is_known(url):
-                known += 1
-                self.crawler.stats.inc_value("postcrawl/spider/known")
-                continue
-            new += 1
+        entries = [e for row in rows if (e := self._row_entry(response, row)) is not None]
+        wanted, verdict = self.page_verdict(walk, [(url, listed) for url, _, listed in entries])
+        for position in wanted:
+            url, hints, _ = entries[position]
             yield self.article_request(url, hints, list_url=response.url)
-        caught_up = new == 0 and known > 0 and not self.full
-        if reached_since or caught_up or page >= self.listing.max_pages:
+        next_url = self._next_page(response, page) if verdict == "more" else None
+        if next_url and page < self.listing.max_pages:
+            yield self.list_request(next_url, page + 1, walk)
             return
-        if next_url := self._next_page(response, page):
-            yield self.list_request(next_url, page + 1)
+        # The end of the list, caught up, or max_pages (as deep as this site is walked).
+        if verdict != "since" and (done := walk.done()) is not None:
+            yield done
 
     def _row_entry(self, response: Response, row: Any) -> tuple[str, PageHints, str | None] | None:
         """The real article URL of a list row, its title as a hint, and the listed date.

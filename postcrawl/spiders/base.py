@@ -10,14 +10,22 @@ Arguments every spider takes (``scrapy crawl NAME -a key=value``):
   crawl and a live crawl share one archive and one notion of "seen".
 * ``full=1`` fetches every article again (a backfill), ignoring what the archive has seen.
 * ``since=YYYY-MM-DD`` stops listing at articles older than that day.
+
+Unknown arguments and bad values are refused with one clear line (:meth:`ArchiveSpider.check_arguments`).
+
+Every run first re-requests what the crawl frontier (:mod:`postcrawl.frontier`) holds as
+pending — articles an interrupted run listed but never archived, earlier failures — and then
+walks the lists (:meth:`ArchiveSpider.start_lists`). A walk stops early only where the frontier's
+watermark says a complete earlier walk covered the rest (:class:`ListWalk`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -27,7 +35,8 @@ from twisted.python.failure import Failure
 
 from postcrawl.extensions import note_failure
 from postcrawl.extraction import PageHints
-from postcrawl.items import ArticleItem
+from postcrawl.frontier import Frontier, Listed, Watermark
+from postcrawl.items import ArticleItem, ListWalkDone
 from postcrawl.pipelines import archive_for
 from postcrawl.seen import SeenStore
 from postcrawl.sites import Site
@@ -35,6 +44,37 @@ from postcrawl.sites import Site
 logger = logging.getLogger(__name__)
 
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+# Request meta: the frontier entry of an article request (recorded by FrontierMiddleware).
+LISTED_META = "postcrawl_listed"
+
+
+class SpiderArgumentError(ValueError):
+    """A spider argument (``-a NAME=VALUE``) that is unknown or has a bad value."""
+
+
+def parse_flag(name: str, value: str | bool | None) -> bool:
+    """A yes/no argument; :class:`SpiderArgumentError` for anything else."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise SpiderArgumentError(f"{name} must be 1 or 0 (yes/no, true/false), got {value!r}")
+
+
+def parse_base_url(value: str | None) -> str | None:
+    """The ``base_url`` argument: an http(s) URL with a host."""
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SpiderArgumentError(
+            f"base_url must be an http(s) URL such as http://127.0.0.1:8000, got {value!r}"
+        )
+    return value.strip().rstrip("/")
 
 
 def parse_since(value: str | None) -> date | None:
@@ -44,7 +84,7 @@ def parse_since(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"since must be YYYY-MM-DD, got {value!r}") from None
+        raise SpiderArgumentError(f"since must be a date YYYY-MM-DD, got {value!r}") from None
 
 
 def response_charset(response: Response) -> str | None:
@@ -59,6 +99,38 @@ def failure_reason(failure: Failure) -> str:
     return f"HTTP {response.status}" if response is not None else type(failure.value).__name__
 
 
+@dataclass
+class ListWalk:
+    """One walk down one list (a channel's pages, its API pages, a start path) in this run.
+
+    *watermark* is where the last complete walk of the list began; the walk may stop early
+    only once it has reached that point (:meth:`page_verdict`).
+    """
+
+    key: str
+    watermark: Watermark | None
+    head: Watermark | None = None
+    reached: bool = False
+    pages: int = field(default=0)
+
+    def observe(self, entries: Sequence[tuple[str, str | None]]) -> None:
+        """Note one page's entries (real URL, listed date), newest first."""
+        self.pages += 1
+        if self.head is None and entries:
+            self.head = Watermark(*entries[0])
+        if self.watermark is not None and any(self.watermark.covers(u, p) for u, p in entries):
+            self.reached = True
+
+    def done(self) -> ListWalkDone | None:
+        """The record of this walk's completion (``None`` when it saw no entry at all)."""
+        if self.head is None:
+            return None
+        return ListWalkDone(self.key, self.head.url, self.head.published)
+
+
+PageVerdict = Literal["more", "end", "caught-up", "since"]
+
+
 class ArchiveSpider(scrapy.Spider):
     """A spider that feeds the archive pipelines with :class:`ArticleItem` s.
 
@@ -70,6 +142,8 @@ class ArchiveSpider(scrapy.Spider):
     site: ClassVar[Site]
     # The real site's root; a mirror replaces it via -a base_url=.
     default_base_url: ClassVar[str | None] = None
+    # The -a arguments this spider takes; subclasses add theirs.
+    arguments: ClassVar[frozenset[str]] = frozenset({"base_url", "full", "since"})
 
     def __init__(
         self,
@@ -79,20 +153,101 @@ class ArchiveSpider(scrapy.Spider):
         since: str | None = None,
         **kwargs: Any,
     ) -> None:
+        self.check_arguments({"base_url": base_url, "full": full, "since": since, **kwargs})
         super().__init__(*args, **kwargs)
         self.real_base_url = (self.default_base_url or f"https://{self.site.domain}").rstrip("/")
-        self.base_url = (base_url or self.real_base_url).rstrip("/")
-        self.full = str(full).lower() in _TRUE if full is not None else False
+        self.base_url = parse_base_url(base_url) or self.real_base_url
+        self.full = parse_flag("full", full)
         self.since = parse_since(since)
         host = urlsplit(self.base_url).hostname or self.site.domain
         self.allowed_domains = [host]
         self.seen: SeenStore | None = None
+        self.frontier: Frontier | None = None
+
+    @classmethod
+    def check_arguments(cls, arguments: dict[str, Any]) -> None:
+        """Refuse unknown ``-a`` names and bad values with one clear line
+        (:class:`SpiderArgumentError`); the crawl command calls this before starting."""
+        internal = {"name", "_job"}  # set by Scrapy itself
+        unknown = sorted(set(arguments) - cls.arguments - internal)
+        if unknown:
+            raise SpiderArgumentError(
+                f"unknown argument{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} for "
+                f"{cls.name}; it takes {', '.join(sorted(cls.arguments))}"
+            )
+        parse_base_url(arguments.get("base_url"))
+        parse_flag("full", arguments.get("full"))
+        parse_since(arguments.get("since"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.seen = archive_for(crawler).seen
+        archive = archive_for(crawler)
+        spider.seen = archive.seen
+        spider.frontier = archive.frontier
         return spider
+
+    # -- start -----------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        """What the frontier holds as pending first (interrupted work, earlier failures),
+        then the lists (:meth:`start_lists`)."""
+        pending = self.frontier.pending(self.site.name) if self.frontier is not None else []
+        self.crawler.stats.set_value("postcrawl/frontier/pending_at_start", len(pending))
+        if pending:
+            logger.info("%s: re-requesting %d pending article URLs first", self.name, len(pending))
+        for entry in pending:
+            hints = PageHints(entry.title, entry.published, entry.source, entry.author)
+            yield self.article_request(entry.url, hints, entry.list_url, record=False)
+        async for request in self.start_lists():
+            yield request
+
+    async def start_lists(self) -> AsyncIterator[Any]:
+        """The requests that begin walking the site's lists."""
+        return
+        yield
+
+    # -- list walks ------------------------------------------------------------------------
+    def new_walk(self, list_name: str) -> ListWalk:
+        """A walk of one of this site's lists, with its watermark (``full=1``: none)."""
+        key = f"{self.site.name}:{list_name}"
+        watermark = None
+        if self.frontier is not None and not self.full:
+            watermark = self.frontier.watermark(key)
+        return ListWalk(key, watermark)
+
+    def page_verdict(
+        self, walk: ListWalk, entries: Sequence[tuple[str, str | None]]
+    ) -> tuple[list[int], PageVerdict]:
+        """Which entries of one list page (real URL, listed date) to request, by position, and
+        whether to page on: ``end`` (an empty page), ``since`` (all older than ``since=``),
+        ``caught-up`` (all known, at or past the watermark of a complete walk) or ``more``."""
+        stats = self.crawler.stats
+        walk.observe(entries)
+        wanted: list[int] = []
+        known = too_old = 0
+        for position, (url, published) in enumerate(entries):
+            if self.too_old(published):
+                too_old += 1
+                continue
+            if self.is_known(url):
+                known += 1
+                continue
+            wanted.append(position)
+            # A URL the frontier holds is requested again (pending ones were requested at
+            # start, and Scrapy's dupefilter drops the repeat), but counts as known below.
+            if self.frontier is not None and not self.full and self.frontier.is_listed(url):
+                known += 1
+        stats.inc_value("postcrawl/list/entries", len(entries))
+        stats.inc_value("postcrawl/list/known", known)
+        stats.inc_value("postcrawl/list/too_old", too_old)
+        if not entries:
+            return wanted, "end"
+        if too_old == len(entries):
+            return wanted, "since"
+        if not self.full and walk.reached and known + too_old == len(entries):
+            stats.inc_value("postcrawl/list/stopped_at_watermark")
+            return wanted, "caught-up"
+        return wanted, "more"
 
     # -- URLs ------------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -117,6 +272,13 @@ class ArchiveSpider(scrapy.Spider):
                 return self.base_url + rest
         return url
 
+    def listed_url(self, request: scrapy.Request | None) -> str | None:
+        """The real URL a list gave for a request (before any redirect): the frontier's key."""
+        if request is None:
+            return None
+        redirected = request.meta.get("redirect_urls") or [request.url]
+        return self.canonical(redirected[0])
+
     # -- incremental -----------------------------------------------------------------------
     def is_known(self, url: str) -> bool:
         """Whether the archive has already handled this article URL (``full=1``: never)."""
@@ -130,15 +292,33 @@ class ArchiveSpider(scrapy.Spider):
 
     # -- requests and items ----------------------------------------------------------------
     def article_request(
-        self, url: str, hints: PageHints | None = None, list_url: str | None = None
+        self,
+        url: str,
+        hints: PageHints | None = None,
+        list_url: str | None = None,
+        *,
+        record: bool = True,
     ) -> scrapy.Request:
-        """A request for one article page, carrying what the list said about it."""
-        return scrapy.Request(
+        """A request for one article page, carrying what the list said about it; with
+        *record*, the frontier records the URL as listed before it is requested."""
+        hints = hints or PageHints()
+        request = scrapy.Request(
             self.fetch_url(url),
             callback=self.parse_article,
             errback=self.on_error,
-            cb_kwargs={"hints": hints or PageHints(), "list_url": list_url},
+            cb_kwargs={"hints": hints, "list_url": list_url},
         )
+        if record:
+            request.meta[LISTED_META] = Listed(
+                url=self.canonical(url),
+                site=self.site.name,
+                list_url=self.canonical(list_url) if list_url else None,
+                title=hints.title,
+                published=hints.published,
+                source=hints.source,
+                author=hints.author,
+            )
+        return request
 
     def parse_article(
         self, response: Response, hints: PageHints, list_url: str | None = None
@@ -147,6 +327,7 @@ class ArchiveSpider(scrapy.Spider):
         self.crawler.stats.inc_value("postcrawl/spider/articles_fetched")
         yield ArticleItem(
             url=self.canonical(response.url),
+            listed_url=self.listed_url(response.request),
             site=self.site.name,
             body=response.body,
             encoding=response_charset(response),
@@ -162,5 +343,5 @@ class ArchiveSpider(scrapy.Spider):
         so the next run tries it again."""
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
-        note_failure(self.crawler.stats, self.canonical(request.url), reason)
+        note_failure(self.crawler.stats, self.listed_url(request), reason)
         logger.warning("failed: %s (%s)", request.url, reason)

@@ -22,14 +22,25 @@ in ``postcrawl/discovery/channel_list``; :meth:`BureauSpider.channel_discovered`
 that learns each channel's outcome.
 
 The date, title and source a list gives go with the article request as :class:`PageHints`; the
-list date is the publication date on this CMS. Incremental by default: an article URL the
-archive has seen is not fetched, and a channel stops paging at the first list or API page whose
-entries are all known (``-a full=1`` pages to the end and fetches everything; ``-a
-since=YYYY-MM-DD`` stops at entries older than that day); :meth:`BureauSpider.entry_requests`
-decides both. Failures (HTTP errors, empty 200 answers) are counted, listed in the run summary
-and not marked seen, so the next run tries them again. A URL that redirects (HTTP 301, or a
-JavaScript stub) to an article is recorded as one more URL of that article once it is archived.
-Old TRS article URLs (``…/t20190510_….html``) are read like any other article.
+list date is the publication date on this CMS. Every article request goes through
+:meth:`ArchiveSpider.article_request`, so the crawl frontier records it before it is fetched, and
+a run first re-requests what an earlier run left pending (:meth:`ArchiveSpider.start`; the home
+page comes from :meth:`BureauSpider.start_lists`).
+
+Each channel is one walk (:class:`postcrawl.spiders.base.ListWalk`) with a stable key: a channel
+with an API id is ``api:<channel id>`` (its list's static rows are that walk's first page, the
+API pages follow), a list without one is ``list:<list path>`` (its pages, if it has any), and a
+"more" page read after the API failed is ``list:<more path>``. Incremental by default: an article
+URL the archive has seen is not fetched, and a walk stops paging only at a page whose entries
+are all known and at or past the watermark of an earlier complete walk of that key (so a list
+whose newest rows are all known still pages the API when its history was never walked to the
+end); :meth:`BureauSpider.entry_requests` decides both. ``-a full=1`` pages to the end and
+fetches everything; ``-a since=YYYY-MM-DD`` stops at entries older than that day. A walk that
+ends (end of list, the API's total, caught up) records its watermark (``walk.done()``).
+Failures (HTTP errors, empty 200 answers) are counted, listed in the run summary and stay
+pending in the crawl frontier, so the next run requests them again first. A URL that redirects
+(HTTP 301, or a JavaScript stub) to an article is recorded as one more URL of that article once
+it is archived. Old TRS article URLs (``…/t20190510_….html``) are read like any other article.
 """
 
 from __future__ import annotations
@@ -52,6 +63,7 @@ from twisted.python.failure import Failure
 
 from postcrawl.bureau_lists import (
     ListEntry,
+    ListPage,
     api_url,
     channel_codes,
     discover_channels,
@@ -65,7 +77,13 @@ from postcrawl.items import ArticleItem
 from postcrawl.pipelines import archive_for, to_extracted
 from postcrawl.sites import SITES
 from postcrawl.sites.bureaus import BUREAUS, Bureau
-from postcrawl.spiders.base import ArchiveSpider, failure_reason, response_charset
+from postcrawl.spiders.base import (
+    ArchiveSpider,
+    ListWalk,
+    PageVerdict,
+    failure_reason,
+    response_charset,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +145,7 @@ class BureauSpider(ArchiveSpider):
     """A bureau site of the State Post Bureau CMS; subclasses only set :attr:`bureau`."""
 
     bureau: ClassVar[Bureau]
+    arguments: ClassVar[frozenset[str]] = ArchiveSpider.arguments | {"channels"}
 
     def __init__(self, *args: Any, channels: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -162,8 +181,9 @@ class BureauSpider(ArchiveSpider):
         return urlsplit(fetch_url).hostname == urlsplit(self.base_url).hostname
 
     # -- discovery: the home page ----------------------------------------------------------
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        """The home page; the channels come from its navigation."""
+    async def start_lists(self) -> AsyncIterator[scrapy.Request]:
+        """The home page; the channels come from its navigation (pending article URLs of the
+        frontier were yielded before, by :meth:`ArchiveSpider.start`)."""
         yield self.home_request(self.url("/"), 0)
 
     def home_request(self, url: str, hops: int) -> scrapy.Request:
@@ -219,7 +239,9 @@ class BureauSpider(ArchiveSpider):
                     f"api:{hint.api_id}", hint.label, (), hint.api_id, source="hint"
                 )
                 self.discovered[channel.list_url] = channel
-                yield from self._api_start(channel)
+                walk = self._api_walk(channel)
+                if walk is not None:
+                    yield self.api_request(channel, 1, 0, walk)
 
     def _list_start(self, channel: DiscoveredChannel) -> Iterable[scrapy.Request]:
         if channel.list_url in self.discovered:
@@ -246,60 +268,68 @@ class BureauSpider(ArchiveSpider):
 
     # -- lists -----------------------------------------------------------------------------
     def list_request(
-        self, url: str, channel: DiscoveredChannel, hops: int = 0, more: bool = False
+        self,
+        url: str,
+        channel: DiscoveredChannel,
+        hops: int = 0,
+        more: bool = False,
+        walk: ListWalk | None = None,
     ) -> scrapy.Request:
-        """A request for a channel's static list (*more*: its "more" page)."""
+        """A request for a channel's static list (*more*: its "more" page; *walk*: the walk a
+        later page of the list continues, ``None`` for the list's first page)."""
         return scrapy.Request(
             url,
             callback=self.parse_list,
             errback=self.on_error,
-            cb_kwargs={"channel": channel, "hops": hops, "more": more},
+            cb_kwargs={"channel": channel, "hops": hops, "more": more, "walk": walk},
         )
 
+    def list_walk(self, url: str) -> ListWalk:
+        """The walk of a static list (or "more" page) at *url*: ``list:<path>``, with the
+        query when there is one (a more page names its channel there)."""
+        parts = urlsplit(self.canonical(url))
+        return self.new_walk(f"list:{parts.path}" + (f"?{parts.query}" if parts.query else ""))
+
     def entry_requests(
-        self, entries: Iterable[ListEntry], list_url: str
-    ) -> tuple[list[scrapy.Request], bool]:
-        """Article requests for the listed entries still to fetch, and whether the list is worth
-        paging on: not when every entry was known (incremental) or older than ``since``."""
+        self, entries: Iterable[ListEntry], list_url: str, walk: ListWalk
+    ) -> tuple[list[scrapy.Request], PageVerdict]:
+        """Article requests for the listed entries still to fetch, and whether to page on
+        (:meth:`ArchiveSpider.page_verdict`). Entries on other hosts are left out."""
         stats = self.crawler.stats
-        requests: list[scrapy.Request] = []
-        listed = known = too_old = 0
+        on_site: list[tuple[str, ListEntry]] = []
         for entry in entries:
             url = self.link(entry.url)
             if not self.on_site(url):
                 stats.inc_value("postcrawl/list/offsite")
                 continue
-            listed += 1
-            if self.too_old(entry.published):
-                too_old += 1
-                continue
-            if self.is_known(url):
-                known += 1
-                continue
+            on_site.append((url, entry))
+        wanted, verdict = self.page_verdict(
+            walk, [(self.canonical(url), entry.published) for url, entry in on_site]
+        )
+        requests = []
+        for position in wanted:
+            url, entry = on_site[position]
             hints = PageHints(entry.title, entry.published, entry.source, entry.author)
             requests.append(self.article_request(url, hints, list_url))
-        stats.inc_value("postcrawl/list/entries", listed)
-        stats.inc_value("postcrawl/list/known", known)
-        stats.inc_value("postcrawl/list/too_old", too_old)
         stats.inc_value("postcrawl/list/new", len(requests))
-        if listed == 0 or too_old == listed:
-            return requests, False
-        if not self.full and not requests and known + too_old == listed:
-            stats.inc_value("postcrawl/list/stopped_at_known")
-            return requests, False
-        return requests, True
+        return requests, verdict
 
     def parse_list(
-        self, response: Response, channel: DiscoveredChannel, hops: int = 0, more: bool = False
-    ) -> Iterable[scrapy.Request]:
+        self,
+        response: Response,
+        channel: DiscoveredChannel,
+        hops: int = 0,
+        more: bool = False,
+        walk: ListWalk | None = None,
+    ) -> Iterable[Any]:
         """A channel's list: its rows, then the API with the id its more-link names (the more
-        page itself when there is no API to page)."""
+        page itself when there is no API to page); a list without an id pages on by itself."""
         stats = self.crawler.stats
         stats.inc_value("postcrawl/list/pages")
         target = js_redirect_target(response.body, response.url)
         if target is not None and hops < MAX_STUB_HOPS:
             stats.inc_value("postcrawl/list/js_redirect")
-            yield self.list_request(self.link(target), channel, hops + 1, more)
+            yield self.list_request(self.link(target), channel, hops + 1, more, walk)
             return
         try:
             listing = parse_list_page(response.body, response.url, response_charset(response))
@@ -307,8 +337,14 @@ class BureauSpider(ArchiveSpider):
             note_failure(stats, self.canonical(response.url), f"list page: {exc}")
             return
         if more:  # the API failed; the more page's own rows are all that is left
-            requests, _ = self.entry_requests(listing.entries, response.url)
+            walk = self.list_walk(channel.more_url or channel.list_url)
+            requests, verdict = self.entry_requests(listing.entries, response.url, walk)
             yield from requests
+            if verdict != "since" and (done := walk.done()) is not None:
+                yield done
+            return
+        if walk is not None:  # a later page of a list without a channel id
+            yield from self._list_page(response.url, listing, channel, walk)
             return
         if listing.more is not None:
             channel.channel_id = listing.more.channel_id
@@ -323,45 +359,80 @@ class BureauSpider(ArchiveSpider):
             stats.inc_value(f"{DISCOVERY}/empty_lists")
             channel.api = "empty"
             return
-        requests, worth_paging = self.entry_requests(listing.entries, response.url)
-        yield from requests
-        if channel.channel_id and channel.channel_id in self._paged_ids:
-            return  # another list of the same channel pages it already
-        if not listing.entries and listing.more is not None:
-            worth_paging = True  # rows only on the API
-        if not worth_paging:
-            channel.api = "not needed"
-            self.channel_discovered(channel)
+        if not channel.channel_id:
+            # No API to page: the list is a walk of its own, paged by its next link if any.
+            walk = self.list_walk(channel.list_url)
+            yield from self._list_page(response.url, listing, channel, walk)
             return
-        if channel.channel_id:
-            yield from self._api_start(channel)
-        elif listing.next_url:
-            yield self.list_request(self.link(listing.next_url), channel, hops)
-        else:
-            channel.api = "none"
-            self.channel_discovered(channel)
+        api_walk = self._api_walk(channel)
+        if api_walk is None:
+            # Another list of the same channel walks its API: only this list's rows, a
+            # one-page walk of its own.
+            walk = self.list_walk(channel.list_url)
+            requests, verdict = self.entry_requests(listing.entries, response.url, walk)
+            yield from requests
+            if verdict != "since" and (done := walk.done()) is not None:
+                yield done
+            return
+        # The static rows are the first page of the channel's walk; the API pages the rest.
+        requests, verdict = self.entry_requests(listing.entries, response.url, api_walk)
+        yield from requests
+        if verdict == "more" or (verdict == "end" and listing.more is not None):
+            # More to walk (an empty list with a more-link: rows only on the API).
+            yield self.api_request(channel, 1, 0, api_walk)
+            return
+        channel.api = "not needed"
+        self.channel_discovered(channel)
+        if verdict != "since" and (done := api_walk.done()) is not None:
+            yield done
+
+    def _list_page(
+        self, list_url: str, listing: ListPage, channel: DiscoveredChannel, walk: ListWalk
+    ) -> Iterable[Any]:
+        """One page of a list walked by its own pages (no API): its rows, then its next page
+        while the walk goes on; at the walk's end the channel is reported and the walk
+        recorded."""
+        requests, verdict = self.entry_requests(listing.entries, list_url, walk)
+        yield from requests
+        if verdict == "more" and listing.next_url:
+            yield self.list_request(self.link(listing.next_url), channel, walk=walk)
+            return
+        # Paged to the end of the list: no API; caught up (or past since=): none needed.
+        channel.api = "none" if verdict in ("more", "end") else "not needed"
+        self.channel_discovered(channel)
+        if verdict != "since" and (done := walk.done()) is not None:
+            yield done
 
     # -- the search API --------------------------------------------------------------------
-    def _api_start(self, channel: DiscoveredChannel) -> Iterable[scrapy.Request]:
+    def _api_walk(self, channel: DiscoveredChannel) -> ListWalk | None:
+        """The walk ``api:<channel id>`` of a channel, or ``None`` when another list of the same
+        channel walks it already in this run."""
         assert channel.channel_id is not None
         if channel.channel_id in self._paged_ids:
-            return
+            return None
         self._paged_ids.add(channel.channel_id)
-        yield self.api_request(channel, 1, 0)
+        return self.new_walk(f"api:{channel.channel_id}")
 
-    def api_request(self, channel: DiscoveredChannel, page: int, counted: int) -> scrapy.Request:
+    def api_request(
+        self, channel: DiscoveredChannel, page: int, counted: int, walk: ListWalk
+    ) -> scrapy.Request:
         """A request for page *page* of a channel's JSON search API."""
         assert channel.channel_id is not None
         return scrapy.Request(
             api_url(self.base_url, channel.channel_id, page),
             callback=self.parse_api,
             errback=self.on_api_error,
-            cb_kwargs={"channel": channel, "page": page, "counted": counted},
+            cb_kwargs={"channel": channel, "page": page, "counted": counted, "walk": walk},
         )
 
     def parse_api(
-        self, response: Response, channel: DiscoveredChannel, page: int, counted: int
-    ) -> Iterable[scrapy.Request]:
+        self,
+        response: Response,
+        channel: DiscoveredChannel,
+        page: int,
+        counted: int,
+        walk: ListWalk,
+    ) -> Iterable[Any]:
         """One API page: its article requests, then the next page until ``data.total``."""
         stats = self.crawler.stats
         stats.inc_value("postcrawl/api/pages")
@@ -373,11 +444,13 @@ class BureauSpider(ArchiveSpider):
         if page == 1:
             channel.api = "yes"
             self.channel_discovered(channel)
-        requests, more = self.entry_requests(result.entries, response.url)
+        requests, verdict = self.entry_requests(result.entries, response.url, walk)
         yield from requests
         counted += len(result.entries)
-        if more and result.entries and counted < result.total:
-            yield self.api_request(channel, page + 1, counted)
+        if verdict == "more" and counted < result.total:
+            yield self.api_request(channel, page + 1, counted, walk)
+        elif verdict != "since" and (done := walk.done()) is not None:
+            yield done
 
     def on_api_error(self, failure: Failure) -> Iterable[scrapy.Request]:
         """The API failed for good: page 1 falls back to the more page; later pages count."""

@@ -1,15 +1,15 @@
-"""The chrome filter: which lines of a page are the article, and which are everything else.
+"""The boilerplate ("chrome") filter: which lines of a page are the article, and which are not.
 
 Works on cleaned lines (see :func:`postcrawl.textnorm.clean_line`), in simplified Chinese, so one
 rule covers a traditional page too. Three kinds of line leave the body:
 
 * chrome (banners, breadcrumbs, share widgets, disclaimers, contact blocks, footers, …), dropped
   and counted by rule name;
-* metadata lines (date, 来源, 作者, 转自, 原文链接), parsed into :class:`LineMeta` and dropped;
+* metadata lines (date, 来源, 作者, 转自, 原文链接), read by :mod:`postcrawl.metaline` into a
+  :class:`~postcrawl.metaline.LineMeta` and dropped;
 * headline copies (the title, kicker or sub-title repeated inside the body).
 
 A *tail* rule (原文链接, 免责声明, 今日热搜, …) ends the article: it and every line after it go.
-See ``shared/reference/sites.md`` §3 for what the seeds teach.
 """
 
 from __future__ import annotations
@@ -19,15 +19,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from postcrawl.dates import find_datetime
+from postcrawl.metaline import MAX_META_LINE, LineMeta, parse_meta_line
 from postcrawl.textnorm import comparable, to_simplified
 
-# Lines this long or longer are article prose, never a chrome or metadata line.
-MAX_META_LINE = 120
 # A short line in the head region (before the first prose line) may be a kicker or sub-title.
 MAX_HEADER_LINE = 40
-
-_URL = r"https?://[^\s<>\"'，。]+"
 
 
 @dataclass(frozen=True)
@@ -117,23 +113,6 @@ MENU_WORDS = frozenset(
 
 
 @dataclass
-class LineMeta:
-    """What the metadata lines of a page say."""
-
-    published: str | None = None
-    source: str | None = None
-    author: str | None = None
-    forwarded_from: str | None = None
-    original_url: str | None = None
-
-    def merge(self, other: LineMeta) -> None:
-        """Fill the fields still empty from *other* (the first line to say something wins)."""
-        for name in ("published", "source", "author", "forwarded_from", "original_url"):
-            if getattr(self, name) is None and getattr(other, name) is not None:
-                setattr(self, name, getattr(other, name))
-
-
-@dataclass
 class FilterResult:
     """The article paragraphs, the metadata found in lines, and what was dropped, by rule."""
 
@@ -142,54 +121,8 @@ class FilterResult:
     dropped: Counter[str] = field(default_factory=Counter)
 
 
-_FIELD_STOP = (
-    r"(?=\s*(?:作者|编辑|责任编辑|发布日期|发布时间|日期|时间|点击|浏览|字号|来源|转自|"
-    r"发文字号|索引号|分类|$))"
-)
-# 发布机构: the issuing organ on document-disclosure pages (政府信息公开, .content-head).
-_SOURCE = re.compile(r"(?:文章来源|信息来源|稿件来源|发布机构|来源)\s*[:：]\s*(\S+?)" + _FIELD_STOP)
-_AUTHOR = re.compile(r"(?:作者|记者|撰稿)\s*[:：]\s*(\S+?)" + _FIELD_STOP)
-_FORWARDED = re.compile(r"^转自\s*[:：]\s*(\S+)")
-_ORIGINAL = re.compile(r"(?:原文链接|原文地址|原文网址)\s*[:：]\s*(" + _URL + ")")
-_DATE_LABEL = re.compile(r"(?:发布日期|发布时间|日期|时间|发表时间|更新时间)\s*[:：]")
-# "2024-05-11 17:28:55 - 德州发布": a date, a dash, the source.
-_DATE_DASH_SOURCE = re.compile(
-    r"^\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s+[-|—]\s+(\S.{0,30})$"
-)
-_DATE_ONLY = re.compile(r"^\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
-_ANONYMOUS = {"佚名", "未知", "匿名", "null", "none", "本站", "admin"}
 _BYLINE = re.compile(r"(记者|通讯员|特约撰稿|撰文)\s*\S{1,12}$")
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
-
-
-def parse_meta_line(line: str) -> LineMeta | None:
-    """The metadata a short line states, or ``None`` when it is not a metadata line."""
-    if len(line) >= MAX_META_LINE:
-        return None
-    meta = LineMeta()
-    if m := _ORIGINAL.search(line):
-        meta.original_url = m[1]
-        return meta
-    if m := _FORWARDED.match(line):
-        meta.forwarded_from = m[1]
-        return meta
-    labelled = False
-    if m := _SOURCE.search(line):
-        meta.source, labelled = m[1], True
-    if m := _AUTHOR.search(line):
-        author = m[1]
-        meta.author = None if author.lower() in _ANONYMOUS else author
-        labelled = True
-    if _DATE_LABEL.search(line):
-        labelled = True
-    if m := _DATE_DASH_SOURCE.match(line):
-        meta.source, labelled = meta.source or m[1].strip(), True
-    if labelled or _DATE_ONLY.match(line):
-        meta.published = find_datetime(line)
-        if meta.source and meta.source.lower() in _ANONYMOUS:
-            meta.source = None
-        return meta
-    return None
 
 
 def chrome_rule(line: str) -> Rule | None:
