@@ -8,52 +8,54 @@ import logging
 from scrapy import Request
 from scrapy import exceptions as scrapy_exceptions
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import (
     RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware,
 )
+from scrapy.exceptions import NotConfigured
 from scrapy.robotstxt import RobotParser
-from scrapy.settings import BaseSettings
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import error as twisted_error
 from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
-DELAY_KEY = "postcrawl_retry_delay"
+# Request meta: the retry attempt a backoff wait was already taken for.
+WAITED_META = "postcrawl_backoff_waited"
 
 
-class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's retry, waiting ``base * 2**(n-1)`` seconds (capped) before the n-th retry.
+class RetryBackoffMiddleware:
+    """Waits ``base * 2**(n-1)`` seconds (capped) before sending the n-th retry of a request.
 
-    Scrapy's own middleware retries at once; a bureau server answering 502 under load needs
-    a pause more than a second request. ``POSTCRAWL_RETRY_BACKOFF_BASE = 0`` turns the wait off
-    (tests do).
+    Scrapy's RetryMiddleware re-schedules a failed request at once; a bureau server answering
+    502 under load needs a pause more than a second request. This sits beside Scrapy's own
+    middleware and reads only the ``retry_times`` meta key it documents, so retries stay
+    Scrapy's. ``POSTCRAWL_RETRY_BACKOFF_BASE = 0`` turns the wait off (tests do).
     """
 
-    def __init__(self, settings: BaseSettings):
-        super().__init__(settings)
-        self.backoff_base = settings.getfloat("POSTCRAWL_RETRY_BACKOFF_BASE", 2.0)
-        self.backoff_max = settings.getfloat("POSTCRAWL_RETRY_BACKOFF_MAX", 60.0)
+    def __init__(self, base: float, cap: float) -> None:
+        self.base = base
+        self.cap = cap
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
-        o = cls(crawler.settings)
-        o.crawler = crawler
-        return o
+    def from_crawler(cls, crawler: Crawler) -> RetryBackoffMiddleware:
+        settings = crawler.settings
+        base = settings.getfloat("POSTCRAWL_RETRY_BACKOFF_BASE", 2.0)
+        if base <= 0 or not settings.getbool("RETRY_ENABLED"):
+            raise NotConfigured
+        return cls(base, settings.getfloat("POSTCRAWL_RETRY_BACKOFF_MAX", 60.0))
 
-    def _retry(self, request: Request, reason: str | Exception | type[Exception]) -> Request | None:
-        retry = super()._retry(request, reason)
-        if retry is not None and self.backoff_base > 0:
-            attempt = retry.meta.get("retry_times", 1)
-            retry.meta[DELAY_KEY] = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-        return retry
+    def delay_for(self, attempt: int) -> float:
+        """Seconds to wait before retry number *attempt* (1, 2, …)."""
+        return min(self.cap, self.base * 2 ** (attempt - 1))
 
     async def process_request(self, request: Request) -> None:
-        delay = request.meta.pop(DELAY_KEY, 0)
-        if delay:
-            logger.debug("waiting %.1fs before retrying %s", delay, request.url)
-            await asyncio.sleep(delay)
+        attempt = int(request.meta.get("retry_times", 0))
+        if attempt <= request.meta.get(WAITED_META, 0):
+            return  # a first try, or a retry already waited for (then redirected, say)
+        request.meta[WAITED_META] = attempt
+        delay = self.delay_for(attempt)
+        logger.debug("waiting %.1fs before retry %d of %s", delay, attempt, request.url)
+        await asyncio.sleep(delay)
 
 
 class _NoNetworkTraceback(logging.Filter):

@@ -40,8 +40,7 @@ POSTCRAWL_RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "postcrawl.middlewares.RobotsTxtMiddleware": 100,
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "postcrawl.middlewares.BackoffRetryMiddleware": 550,
+    "postcrawl.middlewares.RetryBackoffMiddleware": 560,  # beside Scrapy's RetryMiddleware
 }
 
 # --- Nothing exposed on unattended runs -----------------------------------------------------

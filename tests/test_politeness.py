@@ -27,8 +27,9 @@ def test_defaults_are_polite() -> None:
     assert {500, 502, 503, 504} <= set(settings.getlist("RETRY_HTTP_CODES"))
     assert settings.getfloat("POSTCRAWL_RETRY_BACKOFF_BASE") > 0
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
-    assert middlewares["postcrawl.middlewares.BackoffRetryMiddleware"] is not None
-    assert middlewares["scrapy.downloadermiddlewares.retry.RetryMiddleware"] is None
+    assert middlewares["postcrawl.middlewares.RetryBackoffMiddleware"] is not None
+    assert middlewares["postcrawl.middlewares.RobotsTxtMiddleware"] is not None
+    assert middlewares["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
     assert 0 < settings.getint("DOWNLOAD_MAXSIZE") <= 64 * 1024 * 1024
     assert 0 < settings.getint("DOWNLOAD_TIMEOUT") <= 60
     assert not settings.getbool("TELNETCONSOLE_ENABLED")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
@@ -31,8 +33,8 @@ def test_polite_defaults() -> None:
     assert s.getfloat("POSTCRAWL_RETRY_BACKOFF_BASE") > 0
     assert 0 < s.getint("DOWNLOAD_MAXSIZE") <= 64 * 1024 * 1024
     mws = s.getdict("DOWNLOADER_MIDDLEWARES")
-    assert mws["scrapy.downloadermiddlewares.retry.RetryMiddleware"] is None
-    assert "postcrawl.middlewares.BackoffRetryMiddleware" in mws
+    assert "scrapy.downloadermiddlewares.retry.RetryMiddleware" not in mws  # Scrapy's, as is
+    assert "postcrawl.middlewares.RetryBackoffMiddleware" in mws
 
 
 def test_scrapy_cfg_points_at_the_settings(monkeypatch) -> None:
@@ -43,10 +45,13 @@ def test_scrapy_cfg_points_at_the_settings(monkeypatch) -> None:
 
 
 def test_backoff_grows_and_is_capped() -> None:
+    import asyncio
+
     from scrapy import Request
+    from scrapy.downloadermiddlewares.retry import get_retry_request
     from scrapy.utils.test import get_crawler
 
-    from postcrawl.middlewares import DELAY_KEY, BackoffRetryMiddleware
+    from postcrawl.middlewares import RetryBackoffMiddleware
 
     crawler = get_crawler(
         settings_dict={
@@ -55,10 +60,37 @@ def test_backoff_grows_and_is_capped() -> None:
             "RETRY_TIMES": 5,
         }
     )
-    crawler.spider = crawler._create_spider("test")
-    mw = BackoffRetryMiddleware.from_crawler(crawler)
-    request, delays = Request("https://gd.spb.gov.cn/"), []
-    for _ in range(4):
-        request = mw._retry(request, "503")
-        delays.append(request.meta[DELAY_KEY])
-    assert delays == [2.0, 4.0, 5.0, 5.0]
+    spider = crawler._create_spider("test")
+    mw = RetryBackoffMiddleware.from_crawler(crawler)
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    request = Request("https://gd.spb.gov.cn/")
+    real_sleep = asyncio.sleep
+    asyncio.sleep = sleep  # type: ignore[assignment]
+    try:
+        asyncio.run(mw.process_request(request))  # a first try: no wait
+        for _ in range(4):
+            retry = get_retry_request(request, spider=spider, reason="503")
+            assert retry is not None
+            request = retry
+            asyncio.run(mw.process_request(request))
+            asyncio.run(mw.process_request(request))  # the same attempt again: no second wait
+    finally:
+        asyncio.sleep = real_sleep  # type: ignore[assignment]
+    assert waits == [2.0, 4.0, 5.0, 5.0]
+
+
+def test_backoff_is_off_without_a_base() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from postcrawl.middlewares import RetryBackoffMiddleware
+
+    with pytest.raises(NotConfigured):
+        RetryBackoffMiddleware.from_crawler(
+            get_crawler(settings_dict={"POSTCRAWL_RETRY_BACKOFF_BASE": 0})
+        )
+
+
