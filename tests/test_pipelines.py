@@ -111,3 +111,50 @@ def test_list_hints_reach_the_archive(chain: tuple[Any, list[Any]], archive_root
         .split("\n")[2]
         .startswith("2023-10-26 17:05:00 - ")
     )
+
+
+# A 2022-23 sxrb page (page rule V2: title div.jz, meta div.left1, body div#rwb_zw) whose
+# side column shows an older article in the 2019 template's markup (h3.art_info: the V1 meta
+# line). Its date line names no source. Invented text.
+SXRB_V2_WITH_V1_TEASER = """<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>我省启动寄递渠道安全专项整治--山西要闻--山西新闻网</title></head>
+<body>
+<div class="header"><a href="http://www.sxrb.com/">山西新闻网</a></div>
+<div class="w1000 clearfix">
+  <div class="jz">我省启动寄递渠道安全专项整治</div>
+  <div class="left1">2023年04月12日10:05</div>
+  <div id="rwb_zw">
+    <p>本报讯 省邮政管理局近日印发通知，在全省启动寄递渠道安全专项整治，为期三个月，重点检查收寄验视、实名收寄和过机安检三项制度的落实情况。</p>
+    <p>通知要求，各市邮政管理局要会同公安、国家安全等部门开展联合检查，对发现的问题建立台账、限期整改，确保寄递渠道安全畅通。</p>
+    <div class="editer">(责编：赵磊)</div>
+  </div>
+  <div class="right">
+    <h2>往期回顾</h2>
+    <p class="art_tit"><a href="/sxxww/xwpd/sxyw/7744100.shtml">全省邮政业安全生产工作会议在太原召开</a></p>
+    <h3 class="art_info"><span>2019年5月10日</span><span>来源：山西晚报</span><span>作者：王强</span></h3>
+  </div>
+</div>
+<div class="footer w1000"><p>山西新闻网版权所有，未经书面授权禁止使用</p></div>
+</body></html>
+"""
+
+
+def test_a_versioned_site_is_read_with_the_rules_of_its_page_generation(
+    chain: tuple[Any, list[Any]], archive_root: Path
+) -> None:
+    """The crawl reads an sxrb 2022-23 page with the V2 rules alone: the merged rules of every
+    generation would also take the 2019 meta line of the side column (its source and author)."""
+    crawler, steps = chain
+    url = "http://news.sxrb.com/GB/314063/10233456.html"
+    item = _run(
+        steps, ArticleItem(url=url, site="sxrb", body=SXRB_V2_WITH_V1_TEASER.encode("utf-8"))
+    )
+    assert item.title == "我省启动寄递渠道安全专项整治"
+    assert item.published == "2023-04-12 10:05"
+    assert item.source == "山西新闻网"  # the page names none: the site's name, not the teaser's
+    assert item.author is None
+    assert item.path and item.path.startswith("2023/04/12/")
+    text = (archive_root / item.path).read_text(encoding="utf-8")
+    assert "山西晚报" not in text and "王强" not in text
+    assert crawler.stats.get_value("postcrawl/extract/method/selector") == 1

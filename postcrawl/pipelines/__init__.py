@@ -10,6 +10,7 @@ import logging
 import weakref
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -73,8 +74,11 @@ class ArchiveStep:
 
 
 def item_site(adapter: ItemAdapter) -> Site:
-    """The site row of an item: by its ``site`` name, else by its URL."""
-    return SITES.get(adapter.get("site") or "") or site_for_url(adapter["url"])
+    """The site row of an item: by its ``site`` name, else by its URL; for a site with page
+    generations (sxrb), the row with the rules of the generation the item's URL path belongs
+    to (:meth:`Site.for_path`), so each page is read with its own layout's rules."""
+    site = SITES.get(adapter.get("site") or "") or site_for_url(adapter["url"])
+    return site.for_path(urlsplit(adapter["url"]).path)
 
 
 # The item fields that mirror :class:`Extracted` (the item also carries what was fetched).
