@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "postcrawl.cli.extract",
     "postcrawl.cli.reindex",
     "postcrawl.cli.mirror",
+    "postcrawl.cli.probe",
     "postcrawl.cli.stats",
     "postcrawl.cli.search",
     "postcrawl.cli.show",
