@@ -89,6 +89,8 @@ MAX_STUB_HOPS = 3
 # Channel lists and articles tried before a step is given up (keeps a site at <= 8 requests).
 LIST_TRIES = 2
 ARTICLE_TRIES = 2
+# A hard cap per site, robots.txt, stubs and retries included: past it, requests fail unsent.
+MAX_REQUESTS_PER_SITE = 8
 LABELS_SHOWN = 5
 
 StepStatus = Literal["ok", "FAIL", "skipped"]
@@ -160,7 +162,8 @@ class Fetcher:
     """Polite GETs for the probe: the project's user agent, robots.txt obeyed (read once per
     host; an unreadable robots.txt allows everything, as in Scrapy), at least *delay* seconds
     between two requests to one host, one retry after a 5xx or a network error. Counts every
-    request it sends, robots.txt included."""
+    request it sends, robots.txt included, and sends at most *per_site* between two
+    :meth:`begin_site` calls."""
 
     def __init__(
         self,
@@ -170,7 +173,10 @@ class Fetcher:
         timeout: float = DOWNLOAD_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        per_site: int | None = MAX_REQUESTS_PER_SITE,
     ) -> None:
+        self.per_site = per_site
+        self._site_start = 0
         self.transport = transport or urllib_transport
         self.delay = max(0.0, delay)
         self.user_agent = user_agent
@@ -182,7 +188,17 @@ class Fetcher:
         self.requests = 0
         self.log: list[tuple[str, str]] = []  # (url, outcome) of every request sent
 
+    def begin_site(self) -> None:
+        """Start counting the next site's requests against :attr:`per_site`."""
+        self._site_start = self.requests
+
+    @property
+    def site_requests(self) -> int:
+        return self.requests - self._site_start
+
     def _send(self, url: str) -> FetchResult:
+        if self.per_site is not None and self.site_requests >= self.per_site:
+            return FetchResult(url, error=f"not sent: {self.per_site} requests per site spent")
         host = urlsplit(url).netloc.lower()
         wait = self._last.get(host, -1e9) + self.delay - self._clock()
         if wait > 0:
@@ -202,6 +218,8 @@ class Fetcher:
         key = f"{parts.scheme}://{parts.netloc}".lower()
         if key not in self._robots:
             answer = self._send(key + "/robots.txt")
+            if answer.error is not None and answer.error.startswith("not sent"):
+                return None, answer.error  # not cached: nothing was learnt
             if answer.error is None and answer.status == 200:
                 text = answer.body.decode("utf-8", errors="replace")
                 self._robots[key] = (Protego.parse(text), "HTTP 200")
@@ -530,7 +548,8 @@ def probe_bureau(bureau: Bureau, fetcher: Fetcher, base_url: str | None = None) 
     real = f"https://{bureau.domain}"
     root = Root(real, (base_url or real).rstrip("/"))
     report = SiteReport(bureau.spider_name, "bureau", root.base)
-    started, sent = time.monotonic(), fetcher.requests
+    started = time.monotonic()
+    fetcher.begin_site()
 
     # 1. the home page
     home = report.step("home page")
@@ -651,7 +670,7 @@ def probe_bureau(bureau: Bureau, fetcher: Fetcher, base_url: str | None = None) 
 
     # 6. one article
     _probe_article(report, fetcher, root, bureau.site, entries or api_entries)
-    report.requests = fetcher.requests - sent
+    report.requests = fetcher.site_requests
     report.seconds = time.monotonic() - started
     return report
 
@@ -694,7 +713,8 @@ def probe_aggregator(row: Aggregator, fetcher: Fetcher, base_url: str | None = N
     """Probe one aggregator: its first list page's rows, then one article."""
     root = Root(row.base_url.rstrip("/"), (base_url or row.base_url).rstrip("/"))
     report = SiteReport(row.name, "aggregator", root.base)
-    started, sent = time.monotonic(), fetcher.requests
+    started = time.monotonic()
+    fetcher.begin_site()
     rows = report.step("list rows")
     entries: list[ListEntry] = []
     tried: list[str] = []
@@ -730,7 +750,7 @@ def probe_aggregator(row: Aggregator, fetcher: Fetcher, base_url: str | None = N
         rows.fail(tried[0] if tried else "no list to read")
     report.figures["robots"] = fetcher.robots(root.url("/"))[1]
     _probe_article(report, fetcher, root, row.site, entries)
-    report.requests = fetcher.requests - sent
+    report.requests = fetcher.site_requests
     report.seconds = time.monotonic() - started
     return report
 

@@ -244,6 +244,15 @@ def test_fetcher_is_polite_by_default() -> None:
         "/a",
     ]
     assert fetcher.requests == 6
+    # A hard cap per site, robots.txt included: past it nothing is sent.
+    fetcher = Fetcher(transport, delay=0, per_site=2)
+    fetcher.begin_site()
+    assert fetcher.get("https://gd.spb.gov.cn/a").ok
+    answer = fetcher.get("https://gd.spb.gov.cn/a")
+    assert answer.error == "not sent: 2 requests per site spent"
+    assert fetcher.requests == 2
+    fetcher.begin_site()
+    assert fetcher.get("https://gd.spb.gov.cn/a").ok
 
 
 @pytest.mark.parametrize(
