@@ -734,8 +734,8 @@ def probe_aggregator(row: Aggregator, fetcher: Fetcher, base_url: str | None = N
         report.figures["list"] = {
             "url": root.canonical(url),
             "label": start.label,
-            "rows": count,
-            "article_links": len(entries),
+            "rows": len(entries),  # rows with an article link, as the spider reads them
+            "row_elements": count,
             "pager": pager,
         }
         if entries:

@@ -350,6 +350,7 @@ def test_all_sites_through_an_injected_transport(
         == fixture_named("sxrb", "006_sxrb_2023").expected["title"]
     )
     assert by_name["e0734"]["figures"]["article"]["postal"] is True
+    assert all(by_name[r.name]["figures"]["list"]["rows"] == 1 for r in AGGREGATOR_ROWS)
     # Each site's own table row, aggregators without the bureau-only steps.
     dezhou = next(line for line in table_rows if line.startswith("dezhou"))
     assert dezhou.split()[1:3] == ["-", "-"]
