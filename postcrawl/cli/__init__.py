@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "postcrawl.cli.reindex",
     "postcrawl.cli.verify",
     "postcrawl.cli.mirror",
+    "postcrawl.cli.probe",
     "postcrawl.cli.stats",
     "postcrawl.cli.search",
     "postcrawl.cli.show",
