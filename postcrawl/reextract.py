@@ -28,8 +28,8 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -47,9 +47,8 @@ from postcrawl.topic import matched_keyword
 from postcrawl.warc import HINTS_HEADER, REAL_URL_HEADER, ROLE_HEADER, SITE_HEADER, WARC_DIR
 
 _WARC_NAME = re.compile(r"^(?P<spider>.+)-(?P<stamp>\d{8}T\d{6}Z)-(?P<pid>\d+)\.warc\.gz$")
-# Pages per task sent to a worker process, and tasks in flight per worker (bounds memory).
-CHUNK = 8
-IN_FLIGHT_PER_WORKER = 4
+# Pages per task sent to a worker process.
+CHUNK = 16
 
 
 # -- reading the WARCs ---------------------------------------------------------------------
@@ -285,8 +284,25 @@ def rebuild(task: Task) -> Outcome:
     return Outcome(task.url, replace(article, normalized_body="", dropped=type(article.dropped)()))
 
 
-def _rebuild_chunk(tasks: list[Task]) -> list[Outcome]:
-    return [rebuild(t) for t in tasks]
+@dataclass(frozen=True)
+class Job:
+    """One page for a worker: where its record is (the worker reads the body itself, so the
+    parent process only hands out small jobs) and its site row."""
+
+    root: str
+    ref: PageRef
+    site: Site
+
+
+def run_job(job: Job) -> Outcome:
+    """Read the page's record and :func:`rebuild` it."""
+    body, encoding = read_body(Path(job.root), job.ref)
+    ref = job.ref
+    return rebuild(Task(ref.url, ref.fetched_url, job.site, body, encoding, ref.hints))
+
+
+def _run_chunk(jobs: list[Job]) -> list[Outcome]:
+    return [run_job(job) for job in jobs]
 
 
 Progress = Callable[[int, int], None]
@@ -296,51 +312,24 @@ def extract_all(
     root: Path, pages: Sequence[PageRef], *, workers: int = 1, progress: Progress | None = None
 ) -> list[Outcome]:
     """:func:`rebuild` for every page, in the order of *pages*: in this process with one
-    worker, else in a pool of *workers* processes (at most a few chunks in flight each, so
-    bodies are read from the WARCs as the pool takes them)."""
-    total = len(pages)
-
-    def tasks(refs: Iterable[PageRef]) -> list[Task]:
-        out = []
-        for ref in refs:
-            body, encoding = read_body(root, ref)
-            site = site_of(ref.url, ref.site)
-            out.append(Task(ref.url, ref.fetched_url, site, body, encoding, ref.hints))
-        return out
-
+    worker, else in a pool of *workers* processes, :data:`CHUNK` pages per task. The site
+    rows go with the jobs, so the workers use the rules of this process."""
+    jobs = [Job(str(root), ref, site_of(ref.url, ref.site)) for ref in pages]
+    total = len(jobs)
     outcomes: list[Outcome] = []
     if workers <= 1:
-        for n, ref in enumerate(pages, 1):
-            outcomes.append(rebuild(tasks([ref])[0]))
+        for job in jobs:
+            outcomes.append(run_job(job))
             if progress:
-                progress(n, total)
+                progress(len(outcomes), total)
         return outcomes
-    chunks = [pages[i : i + CHUNK] for i in range(0, total, CHUNK)]
-    results: dict[int, list[Outcome]] = {}
-    done = 0
+    chunks = [jobs[i : i + CHUNK] for i in range(0, total, CHUNK)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: dict[Future[list[Outcome]], int] = {}
-        next_chunk = 0
-        while next_chunk < len(chunks) or pending:
-            while next_chunk < len(chunks) and len(pending) < workers * IN_FLIGHT_PER_WORKER:
-                pending[pool.submit(_rebuild_chunk, tasks(chunks[next_chunk]))] = next_chunk
-                next_chunk += 1
-            future = next(_first_done(pending))
-            number = pending.pop(future)
-            results[number] = future.result()
-            done += len(results[number])
+        for results in pool.map(_run_chunk, chunks):
+            outcomes.extend(results)
             if progress:
-                progress(done, total)
-    for number in range(len(chunks)):
-        outcomes.extend(results[number])
+                progress(len(outcomes), total)
     return outcomes
-
-
-def _first_done(pending: dict[Future[list[Outcome]], int]) -> Iterator[Future[list[Outcome]]]:
-    from concurrent.futures import FIRST_COMPLETED, wait
-
-    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-    yield from finished
 
 
 # -- comparing with the archive ------------------------------------------------------------
