@@ -235,3 +235,78 @@ def test_warc_records_name_the_real_url_and_hints(archive: tuple[Path, BureauMir
             if role == "article":
                 assert json.loads(headers.get_header(HINTS_HEADER))["published"]
     assert roles["article"] > 30 and roles["list"] >= 2
+
+
+# -- ArchiveStore.supersede ----------------------------------------------------------------
+def _synthetic(n: int, extra: str = "") -> Any:
+    from postcrawl.extraction import Extracted
+    from postcrawl.normalize import normalize_extracted
+
+    return normalize_extracted(
+        Extracted(
+            url=f"https://gd.spb.gov.cn/a/{n}.shtml",
+            site="gd_spb",
+            title=f"通知{n}",
+            paragraphs=[f"第{n}号通知：邮政管理局召开第{n}次会议，部署寄递渠道安全工作。", extra],
+            published="2024-01-02 08:00:00",
+            source="广东省邮政管理局",
+        )
+    )
+
+
+def test_supersede_leaves_alone_a_body_archived_as_another_article(tmp_path: Path) -> None:
+    from postcrawl.archive import ArchiveStore
+
+    root = tmp_path / "data"
+    with ArchiveStore(root, fsync=False) as store:
+        first = store.add(_synthetic(1), official=True)
+        other = store.add(_synthetic(2), official=True)
+        # Page 1 now reads exactly as article 2: no second file for article 2's hash.
+        clash = dataclasses.replace(_synthetic(2), url=_synthetic(1).url)
+        result = store.supersede(clash, first.body_hash, official=True)
+        assert result.status == "duplicate" and result.path == other.path
+        # The URL belongs to another article than the caller thought: nothing written.
+        stale = store.supersede(_synthetic(1, "新的一段。"), other.body_hash, official=True)
+        assert stale.status == "duplicate"
+    assert len([r for r in read_manifest(root) if r]) == 2
+    assert verify(root).findings == []
+
+
+_CRASH = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from tests.test_reextract import _synthetic
+from postcrawl.archive import ArchiveStore
+with ArchiveStore(Path({data!r}), fsync=False) as store:
+    store.supersede(_synthetic(1, "新的一段。"), {old!r}, official=True)
+"""
+
+
+@pytest.mark.parametrize("point", ["store:temp-written", "store:manifest-appended", "store:placed"])
+def test_a_crash_while_superseding_leaves_the_old_or_the_new_article(
+    tmp_path: Path, point: str
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from postcrawl.archive import ArchiveStore
+    from tests.conftest import ROOT
+
+    data = tmp_path / "data"
+    with ArchiveStore(data, fsync=False) as store:
+        old = store.add(_synthetic(1), official=True)
+    new_hash = _synthetic(1, "新的一段。").body_hash
+    code = _CRASH.format(root=str(ROOT), data=str(data), old=old.body_hash)
+    env = {**os.environ, "POSTCRAWL_FAILPOINT": point}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, timeout=60)
+    assert proc.returncode == -9  # killed at the failpoint
+    ArchiveStore(data, fsync=False).close()  # recovery, as any writer or `verify` runs it
+    assert verify(data).findings == []
+    (record,) = [r for r in stored(data).values()]
+    committed = point != "store:temp-written"  # the manifest line is the commit point
+    assert record["hash"] == (new_hash if committed else old.body_hash)
+    files = list(article_files(data))
+    assert len(files) == 1
+    assert ("新的一段" in files[0].read_text(encoding="utf-8")) is committed
