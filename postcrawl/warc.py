@@ -3,11 +3,26 @@
 One gzipped WARC per crawl run (``<spider>-<UTC time>-<pid>.warc.gz``), one ``response`` record
 per downloaded page, written as the crawl goes. A crash costs at most the record being written:
 each record is its own gzip member, so readers (warcio) stop cleanly at a torn tail.
+
+``WARC-Target-URI`` is the URL that was fetched (a mirror's URL, in a mirror crawl). Records
+written since re-extraction existed (``postcrawl reextract``, :mod:`postcrawl.reextract`) also
+carry what the archive needs to rebuild the article without the crawl:
+
+* ``WARC-Postcrawl-Real-URL``: the real site's URL (the spider's ``canonical()``), the URL the
+  archive records;
+* ``WARC-Postcrawl-Site``: the site row (spider name);
+* ``WARC-Postcrawl-Role``: ``article`` for an article page request, else ``list``;
+* ``WARC-Postcrawl-Hints``: for an article, what its list said (JSON: title, published,
+  source, author), which extraction uses as it did in the crawl.
+
+Older WARCs lack them; :mod:`postcrawl.reextract` then maps the fetched URL back itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import logging
 import os
 from datetime import UTC, datetime
@@ -24,6 +39,30 @@ from warcio.warcwriter import WARCWriter
 logger = logging.getLogger(__name__)
 
 WARC_DIR = "warc"
+REAL_URL_HEADER = "WARC-Postcrawl-Real-URL"
+SITE_HEADER = "WARC-Postcrawl-Site"
+ROLE_HEADER = "WARC-Postcrawl-Role"
+HINTS_HEADER = "WARC-Postcrawl-Hints"
+
+
+def postcrawl_headers(request: Request | None, spider: Spider | None, url: str) -> dict[str, str]:
+    """The ``WARC-Postcrawl-*`` headers of a response to *request* at *url* (see above)."""
+    headers: dict[str, str] = {}
+    canonical = getattr(spider, "canonical", None)
+    headers[REAL_URL_HEADER] = canonical(url) if callable(canonical) else url
+    site = getattr(spider, "site", None)
+    if site is not None and getattr(site, "name", None):
+        headers[SITE_HEADER] = site.name
+    if request is None:
+        return headers
+    is_article = getattr(request.callback, "__name__", "") == "parse_article"
+    headers[ROLE_HEADER] = "article" if is_article else "list"
+    hints = request.cb_kwargs.get("hints") if is_article else None
+    if hints is not None and dataclasses.is_dataclass(hints):
+        values = {k: v for k, v in dataclasses.asdict(hints).items() if v}
+        if values:
+            headers[HINTS_HEADER] = json.dumps(values, ensure_ascii=False)
+    return headers
 
 
 class WarcRecorder:
@@ -53,8 +92,11 @@ class WarcRecorder:
         recorder._stats = crawler.stats
         return recorder
 
-    def write(self, response: Response) -> None:
-        """Append one ``response`` record for *response*."""
+    def write(
+        self, response: Response, request: Request | None = None, spider: Spider | None = None
+    ) -> None:
+        """Append one ``response`` record for *response* (with the ``WARC-Postcrawl-*``
+        headers its *request* and *spider* give)."""
         reason = "OK" if response.status == 200 else ""
         headers = [
             (k.decode("latin-1"), b", ".join(vs).decode("latin-1"))
@@ -70,13 +112,16 @@ class WarcRecorder:
             payload=io.BytesIO(response.body),
             http_headers=http_headers,
         )
+        for name, value in postcrawl_headers(request, spider, response.url).items():
+            # WARC headers are UTF-8 (WARC 1.1); hints hold Chinese text.
+            record.rec_headers.add_header(name, value)
         self._writer.write_record(record)
         self._fh.flush()
         self.records += 1
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         try:
-            self.write(response)
+            self.write(response, request, spider)
         except OSError as exc:  # a full disk must not stop the crawl; the article is still archived
             logger.error("could not write %s to %s: %s", response.url, self.path, exc)
             self._stats.inc_value("postcrawl/warc/errors")

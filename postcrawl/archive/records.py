@@ -4,7 +4,8 @@ write (:meth:`postcrawl.archive.ArchiveStore.add`) and recovery or a rebuild go 
 Record kinds (``event``), docs/archive-format.md "Manifest":
 
 * ``article``: an article file was stored (with ``replaces`` when an official page took the
-  place of a repost archived before it);
+  place of a repost archived before it, or when re-extraction gave the page it was stored from
+  another body: ``replaced_relation`` ``"reextracted"``);
 * ``url``: an archived article was also seen at another URL (repost, redirect, second URL);
 * ``skip``: a page fetched and deliberately not archived (off-topic, a redirect stub);
 * ``lost``: an article file found missing by a rebuild; its URL is fetched again.

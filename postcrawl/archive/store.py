@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from postcrawl import document, index
+from postcrawl import document, index, neardup
 from postcrawl.archive import records
 from postcrawl.archive.files import ArticleFiles
 from postcrawl.archive.manifest import Manifest
@@ -38,6 +38,7 @@ from postcrawl.frontier import SqliteFrontier
 from postcrawl.items import utc_now
 from postcrawl.neardup import NearDupIndex
 from postcrawl.seen import SeenStore, SqliteSeenStore
+from postcrawl.textnorm import normalized_body
 
 logger = logging.getLogger(__name__)
 
@@ -328,6 +329,58 @@ class ArchiveStore:
                     "replaced", article.body_hash, rel, match.relation, match.similarity
                 )
             return StoreResult("stored", article.body_hash, rel)
+
+    def supersede(
+        self,
+        article: Extracted,
+        old_hash: str,
+        *,
+        relation: str = "reextracted",
+        crawled_at: str | None = None,
+        official: bool = False,
+        province: str | None = None,
+        extra: records.Record | None = None,
+    ) -> StoreResult:
+        """Store *article* in place of the archived article *old_hash*, which was stored from
+        the same URL and has another body now (``postcrawl reextract``): one ``article``
+        record with ``replaces``/``replaces_path`` and ``replaced_relation`` *relation*, which
+        recovery and rebuilds replay like an official page replacing a repost. Every URL of
+        the old article moves to the new one and the old file is removed.
+
+        Nothing is written, and the result's status is ``duplicate``, when the URL no longer
+        belongs to *old_hash* (the archive changed since the caller looked) or when the new
+        body is already archived as an article of its own (a stored hash never gets a second
+        file; the old article is left as it is). *extra* fields go into the manifest record.
+        Raises :class:`ArchiveError` when the archive cannot be written."""
+        if not article.body_hash:
+            raise ValueError("article is not normalized: no body hash")
+        crawled_at = crawled_at or utc_now()
+        with self.locked(), _fatal_io(self.root):
+            self._catch_up()
+            old_path = self.path_for_hash(old_hash)
+            current = index.url_hash(self.conn, article.url)
+            existing = self.path_for_hash(article.body_hash)
+            if old_path is None or current != old_hash or existing is not None:
+                target = existing or (current and self.path_for_hash(current)) or old_path or ""
+                return StoreResult("duplicate", article.body_hash if existing else old_hash, target)
+            old_body = index.article_body(self.conn, old_hash) or []
+            similarity = neardup.jaccard(
+                article.normalized_body or normalized_body(article.paragraphs),
+                normalized_body(old_body),
+            )
+            rel = self.files.new_path(article.published, article.body_hash)
+            record = records.article_record(article, rel, crawled_at, official, province)
+            record |= {
+                **(extra or {}),
+                "replaces": old_hash,
+                "replaces_path": old_path,
+                "replaced_relation": relation,
+                "replaced_similarity": round(similarity, 4),
+            }
+            self._commit_file(article, rel, record)
+            if old_path != rel:
+                self.files.unlink(old_path)
+            return StoreResult("replaced", article.body_hash, rel, relation, round(similarity, 4))
 
     def _commit_file(self, article: Extracted, rel: str, record: records.Record) -> None:
         """Steps 1–4 of a write for a new article file (lock held)."""

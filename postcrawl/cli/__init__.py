@@ -21,6 +21,7 @@ __all__ = ["CliError", "add_data_dir", "data_dir", "plural"]
 COMMAND_MODULES = (
     "postcrawl.cli.extract",
     "postcrawl.cli.reindex",
+    "postcrawl.cli.reextract",
     "postcrawl.cli.verify",
     "postcrawl.cli.mirror",
     "postcrawl.cli.probe",
