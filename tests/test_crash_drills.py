@@ -107,11 +107,20 @@ def archived_hashes(data: Path) -> list[str]:
 
 def stray_files(data: Path) -> list[str]:
     """Anything under the archive that is neither an article file nor a known archive file."""
-    known = {"manifest.jsonl", "index.sqlite3", "index.sqlite3-wal", "index.sqlite3-shm", ".lock"}
+    known = {
+        "manifest.jsonl",
+        "index.sqlite3",
+        "index.sqlite3-wal",
+        "index.sqlite3-shm",
+        ".lock",
+        ".run.lock",
+    }
     article_paths = {p.relative_to(data).as_posix() for p in article_files(data)}
     out = []
     for path in data.rglob("*"):
         rel = path.relative_to(data).as_posix()
+        if rel.startswith("runs/") and rel.endswith(".json"):
+            continue  # the run reports
         if path.is_file() and rel not in known and rel not in article_paths:
             out.append(rel)
     return out
