@@ -13,6 +13,7 @@ call it with the stats.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -184,7 +185,10 @@ def evaluate(
         find(
             "no-list-rows",
             "broken",
-            f"the lists gave no rows ({lists} list pages read)",
+            f"the lists gave no rows ({lists} list pages read)"
+            if lists
+            else "no list page was read"
+            + (f" ({counts['failed']} requests failed)" if counts["failed"] else ""),
             lists_read=lists,
             list_rows=0,
         )
@@ -384,6 +388,8 @@ def write_report(root: Path, report: dict[str, Any]) -> Path:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if empty: no empty runs/ left by a full disk
         raise
     return path
 
