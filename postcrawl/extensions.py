@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,69 @@ class StatsFile:
             tmp.replace(self.path)  # readers never see half a file
         except OSError as exc:
             logger.error("cannot write the stats file %s: %s", self.path, exc)
+
+
+class RunReport:
+    """The run report and its monitors (:mod:`postcrawl.runs`), at spider close: the figures,
+    a status (``ok``/``degraded``/``broken``) with its findings in the stats
+    (``postcrawl/run/status``, ``postcrawl/run/findings``), the report written to
+    ``<data>/runs/<UTC stamp>-<spider>.json``, the index's ``runs`` table reloaded, the table
+    logged, and the notification sent (``POSTCRAWL_NOTIFY_COMMAND``, ``POSTCRAWL_NOTIFY_URL``).
+
+    ``postcrawl crawl`` sets ``POSTCRAWL_RUN_REPORT_WRITE = False`` and writes one report for
+    all its spiders from :attr:`entry`. Off with ``POSTCRAWL_RUN_REPORT_ENABLED = False``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.started = datetime.now(UTC)
+        self.entry: dict[str, Any] | None = None
+        self.report_path: Path | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunReport:
+        if not crawler.settings.getbool("POSTCRAWL_RUN_REPORT_ENABLED", True):
+            raise NotConfigured
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = datetime.now(UTC)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        from postcrawl import runs
+        from postcrawl.commands.crawl import run_problem  # the command imports this module
+
+        settings = self.crawler.settings
+        stats = self.crawler.stats
+        final = dict(stats.get_stats())
+        final["finish_reason"] = reason
+        root = Path(settings.get("POSTCRAWL_DATA_DIR") or "data")
+        self.entry = runs.spider_entry(
+            spider.name,
+            final,
+            finish_reason=reason,
+            thresholds=runs.thresholds_from(settings),
+            root=root,
+            problem=run_problem(final, spider.name),
+        )
+        stats.set_value("postcrawl/run/status", self.entry["status"])
+        stats.set_value(
+            "postcrawl/run/findings",
+            [f"{f['severity']}: {f['rule']}: {f['message']}" for f in self.entry["findings"]],
+        )
+        if not settings.getbool("POSTCRAWL_RUN_REPORT_WRITE", True):
+            return
+        report = runs.make_report([self.entry], root=root, name=spider.name, started=self.started)
+        self.report_path = runs.finish_report(
+            report,
+            root,
+            notify_command=settings.get("POSTCRAWL_NOTIFY_COMMAND"),
+            notify_url=settings.get("POSTCRAWL_NOTIFY_URL"),
+            notify_when=settings.get("POSTCRAWL_NOTIFY_ON") or "problems",
+        )
+        stats.set_value("postcrawl/run/report", str(self.report_path) if self.report_path else None)
+        log = logger.warning if report["status"] == "ok" else logger.error
+        log("run report %s:\n%s", self.report_path, runs.plain_table(report))

@@ -34,6 +34,25 @@ MIN_BODY_CHARS = 20
 MAX_META_SCAN_CHARS = 300
 # Less article text than this is a menu or a stub page, not an article.
 MIN_ARTICLE_CHARS = 20
+# A body needs this much prose (lines that are neither menu/link text nor a site notice) …
+MIN_PROSE_CHARS = 30
+# … and this many sentences of it (or one sentence of ONE_SENTENCE_CHARS: a short notice with
+# an attachment); less is navigation, a notice or boilerplate.
+MIN_SENTENCES = 2
+ONE_SENTENCE_CHARS = 60
+# From the generic extractor: at least this share of the lines being link text (a menu) or a
+# notice makes the page boilerplate whatever else it holds.
+MAX_CHROME_LINE_SHARE = 0.5
+# A line this long or longer with no sentence end still reads as one sentence.
+LONG_LINE_SENTENCE = 30
+# Site notices that stand in for an article: maintenance, removed or expired pages.
+_NOTICE = re.compile(
+    r"系统维护|维护中|升级维护|系统升级|网站升级|升级改造中|暂时无法|暂停(访问|服务)|敬请谅解|不便之处|页面不存在|页面(已|已经)?(删除|过期|失效)|"
+    r"信息(已|已经)?(删除|撤销|过期)|无法(访问|显示|打开)|正在建设|建设中|访问出错|出错了|404|not found",
+    re.IGNORECASE,
+)
+MAX_NOTICE_LINE = 80
+_SENTENCE_MARKS = re.compile(r"[。！？!?；;]")
 # When no metadata line dates the page, this many lines before and after the title are read
 # for a date (a date line in its own block, under a sub-title, or above a kicker).
 NEAR_TITLE_BEFORE = 2
@@ -316,6 +335,7 @@ def extract_article(
     meta = _page_meta(tree, site)
 
     body = _body_element(tree, site)
+    link_texts: set[str] = set()
     if body is not None:
         _remove(body, site.rules.remove)
         lines = element_lines(body)
@@ -323,6 +343,7 @@ def extract_article(
     else:
         if meta.published is None:
             meta.merge(_scan_page_meta(tree))
+        link_texts = {t for a in tree.iter("a") if (t := clean_line(a.text_content() or ""))}
         text = trafilatura.extract(
             tree,
             url=url,
@@ -345,6 +366,8 @@ def extract_article(
         raise ExtractionError(f"no article text found ({method})", "no-text")
     if not title:
         raise ExtractionError("no title found", "no-title")
+    if why := boilerplate_reason(result.paragraphs, link_texts, generic=method != "selector"):
+        raise ExtractionError(f"{why} ({method})", "boilerplate")
 
     published, undated_reason = _publication_date(tree, url, hints, meta, title)
     source = clean_line(hints.source) if hints.source else None
@@ -363,6 +386,39 @@ def extract_article(
         method=method,
         dropped=result.dropped,
     )
+
+
+def boilerplate_reason(
+    paragraphs: list[str], link_texts: set[str] = frozenset(), *, generic: bool = True
+) -> str | None:
+    """Why *paragraphs* are navigation, a notice or boilerplate rather than an article, in a
+    few words; ``None`` for an article. Link texts (*link_texts*: the page's ``<a>`` texts) and
+    notices (maintenance, removed page) are not prose; what is left must hold at least
+    ``MIN_SENTENCES`` sentences (or one long one) and ``MIN_PROSE_CHARS`` characters. For the generic extractor
+    (*generic*), a body that is mostly links and notices is boilerplate too."""
+    links = notices = 0
+    prose: list[str] = []
+    for line in paragraphs:
+        if line in link_texts:
+            links += 1
+        elif len(line) <= MAX_NOTICE_LINE and _NOTICE.search(line):
+            notices += 1
+        else:
+            prose.append(line)
+    sentences = sum(
+        len(_SENTENCE_MARKS.findall(line)) or (len(line) >= LONG_LINE_SENTENCE) for line in prose
+    )
+    chars = sum(len(line) for line in prose)
+    found = f"{links} link lines, {notices} notice lines, {sentences} sentences in {chars} characters"
+    if (
+        sentences == 0
+        or chars < MIN_PROSE_CHARS
+        or (sentences < MIN_SENTENCES and chars < ONE_SENTENCE_CHARS)
+    ):
+        return f"boilerplate, not an article: {found}"
+    if generic and paragraphs and (links + notices) / len(paragraphs) >= MAX_CHROME_LINE_SHARE:
+        return f"boilerplate, mostly links and notices: {found}"
+    return None
 
 
 def _publication_date(

@@ -55,6 +55,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from protego import Protego
 
+from postcrawl.boilerplate import chrome_rule
 from postcrawl.bureau_lists import (
     ChannelLink,
     ListEntry,
@@ -65,7 +66,6 @@ from postcrawl.bureau_lists import (
     parse_api_page,
     parse_list_page,
 )
-from postcrawl.chrome import chrome_rule
 from postcrawl.extraction import (
     ExtractionError,
     PageHints,

@@ -68,9 +68,32 @@ POSTCRAWL_GIVE_UP_TRANSIENT_RUNS = 10
 EXTENSIONS = {
     "postcrawl.extensions.FrontierFailures": 490,
     "postcrawl.extensions.RunSummary": 500,
+    "postcrawl.extensions.RunReport": 505,
     "postcrawl.extensions.StatsFile": 510,
     "postcrawl.warc.WarcRecorder": 520,
 }
+# Run reports (<data>/runs/) and their monitors (postcrawl/runs.py). A status broken makes the
+# crawl exit 1. Thresholds: shares of the articles fetched (see postcrawl.runs).
+POSTCRAWL_RUN_REPORT_ENABLED = True
+POSTCRAWL_MONITOR_MIN_ARTICLES = 5  # share rules are judged from this many articles on
+POSTCRAWL_MONITOR_FALLBACK_SHARE = 0.5  # generic extractor instead of the site's rules
+POSTCRAWL_MONITOR_UNDATED_SHARE = 0.3
+POSTCRAWL_MONITOR_UNTITLED_SHARE = 0.2
+POSTCRAWL_MONITOR_BOILERPLATE_SHARE = 0.2  # above: broken; any boilerplate page: degraded
+POSTCRAWL_MONITOR_CHROME_PER_ARTICLE = 40  # boilerplate-rule hits per article
+POSTCRAWL_MONITOR_FAILURE_SHARE = 0.2
+POSTCRAWL_MONITOR_YIELD_DROP = 0.1  # yield under this share of the median of earlier runs
+POSTCRAWL_MONITOR_YIELD_RUNS = 3  # earlier runs needed before the yield is judged
+# More distinct URLs of one site with one body in one run than this: not duplicates, failures.
+POSTCRAWL_SUSPICIOUS_HASH_URLS = 3
+# Notification of a run's report: a shell command (the JSON on stdin) and/or a URL (POST).
+POSTCRAWL_NOTIFY_COMMAND = os.environ.get("POSTCRAWL_NOTIFY_COMMAND") or None
+POSTCRAWL_NOTIFY_URL = os.environ.get("POSTCRAWL_NOTIFY_URL") or None
+POSTCRAWL_NOTIFY_ON = os.environ.get("POSTCRAWL_NOTIFY_ON") or "problems"  # always, broken
+# One crawl at a time per archive root (<data>/.run.lock): wait for it, or exit 75.
+POSTCRAWL_RUN_LOCK_WAIT = False
+# postcrawl crawl: seconds between progress lines when stdout is not a terminal.
+POSTCRAWL_PROGRESS_INTERVAL = 30.0
 POSTCRAWL_STATS_FILE = None  # a path: the final stats as JSON, written at spider close
 POSTCRAWL_WARC_ENABLED = True  # raw responses in data/warc/, for re-extraction
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"

@@ -19,6 +19,8 @@ from postcrawl.wording import plural
 __all__ = ["CliError", "add_data_dir", "data_dir", "plural"]
 
 COMMAND_MODULES = (
+    "postcrawl.cli.crawl",
+    "postcrawl.cli.runs",
     "postcrawl.cli.extract",
     "postcrawl.cli.reindex",
     "postcrawl.cli.reextract",

@@ -7,6 +7,7 @@ from typing import Any
 
 from postcrawl.archive import ArchiveError, RebuildReport, rebuild_index
 from postcrawl.cli import CliError, add_data_dir, data_dir, plural
+from postcrawl.runs import load_runs_table
 
 EXAMPLES = 20  # paths shown per kind of repair; the rest are counted
 
@@ -79,5 +80,9 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"cannot rebuild the index at {root}: {exc}") from None
-    print("\n".join(render(root, report)))
+    lines = render(root, report)
+    loaded = load_runs_table(root)  # the run reports, for datasette
+    if loaded:
+        lines.append(f"  loaded {plural(loaded, 'run report row')} into the runs table")
+    print("\n".join(lines))
     return 0

@@ -4,8 +4,13 @@ Before starting: an unknown spider, an unknown ``-a`` argument or a bad value is
 line (exit 2, Scrapy's usage error), and an archive that cannot be opened (a corrupt index)
 is one line naming the fix (exit 1). After the run: a crawl that could not do its job — the
 archive failed, no answer from the site at all, closed early (a signal, an error; not a
-``CLOSESPIDER_*`` limit) — ends
+``CLOSESPIDER_*`` limit), or a run report whose status is ``broken`` (the monitors of
+:mod:`postcrawl.runs`: no list rows, no articles, boilerplate instead of articles, …) — ends
 with one line saying why and exit status 1.
+
+One crawl at a time per archive root (:mod:`postcrawl.runlock`): while another holds
+``<data>/.run.lock`` this one exits 75 with a line naming it, or waits for it with
+``-s POSTCRAWL_RUN_LOCK_WAIT=True``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from scrapy.exceptions import UsageError
 
 from postcrawl.archive import ArchiveError, ArchiveStore
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
+from postcrawl.runlock import RunLock, RunLocked
 from postcrawl.spiders.base import SpiderArgumentError
 
 
@@ -70,22 +76,45 @@ class Command(ScrapyCrawl):
             except SpiderArgumentError as exc:
                 raise UsageError(str(exc), print_help=False) from None
         assert self.settings is not None
-        problem = check_archive(Path(self.settings.get("POSTCRAWL_DATA_DIR") or "data"))
+        root = Path(self.settings.get("POSTCRAWL_DATA_DIR") or "data")
+        lock = RunLock(root, wait=self.settings.getbool("POSTCRAWL_RUN_LOCK_WAIT"))
+        try:
+            lock.acquire()
+        except RunLocked as exc:
+            print(f"postcrawl: {exc}", file=sys.stderr)
+            self.exitcode = exc.code
+            return
+        try:
+            self.exitcode = self._crawl(name, root, opts)
+        finally:
+            lock.release()
+
+    def _crawl(self, name: str, root: Path, opts: argparse.Namespace) -> int:
+        assert self.crawler_process is not None
+        problem = check_archive(root)
         if problem:
             print(f"postcrawl: {problem}", file=sys.stderr)
-            self.exitcode = 1
-            return
+            return 1
         crawler: Crawler = self._create_crawler(name)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
-            return
+            return 1
         assert crawler.stats is not None
-        problem = run_problem(crawler.stats.get_stats(), name)
+        stats = crawler.stats.get_stats()
+        problem = run_problem(stats, name)
         if problem:
             print(f"postcrawl: {problem}", file=sys.stderr)
-            self.exitcode = 1
+            return 1
+        if stats.get("postcrawl/run/status") == "broken":
+            findings = "; ".join(
+                f.removeprefix("broken: ")
+                for f in stats.get("postcrawl/run/findings") or []
+                if f.startswith("broken: ")
+            )
+            print(f"postcrawl: {name}: the run is broken: {findings}", file=sys.stderr)
+            return 1
+        return 0
 
 
 def check_archive(root: Path) -> str | None:

@@ -3,13 +3,19 @@ names) is not stored again; its URL joins the archived article's provenance."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections import defaultdict
+from typing import Any, Self
 
 from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from postcrawl.extensions import note_failure
 from postcrawl.items import ArticleItem
-from postcrawl.pipelines import ArchiveStep, item_site, to_extracted
+from postcrawl.pipelines import ArchiveStep, archive_for, item_site, to_extracted
+
+logger = logging.getLogger(__name__)
 
 
 class DedupePipeline(ArchiveStep):
@@ -17,7 +23,24 @@ class DedupePipeline(ArchiveStep):
     and dropped (``postcrawl/dedupe/duplicate``, ``…/near-duplicate``, ``…/claimed``). An
     official page whose repost was archived first passes on (``…/replaces``): the
     store makes it the stored article. The store re-checks under the archive lock, so two
-    processes racing on one article still make one file."""
+    processes racing on one article still make one file.
+
+    One body for many URLs of one site in one run is suspicious (a notice or a menu read as
+    the article): past ``POSTCRAWL_SUSPICIOUS_HASH_URLS`` distinct URLs, a further copy is not
+    recorded (not marked seen) but counted as a failure (``…/suspicious``), retried next run."""
+
+    suspicious_urls = 3
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        step = cls(crawler.stats, archive_for(crawler))
+        step.suspicious_urls = crawler.settings.getint("POSTCRAWL_SUSPICIOUS_HASH_URLS", 3)
+        return step
+
+    def _urls_of(self, site: str, body_hash: str) -> set[str]:
+        if not hasattr(self, "_run_urls"):
+            self._run_urls: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+        return self._run_urls[(site, body_hash)]
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -28,7 +51,19 @@ class DedupePipeline(ArchiveStep):
         match = self.archive.find_match(article)
         if match is None:
             self.stats.inc_value("postcrawl/dedupe/new")
+            self._urls_of(site.name, article.body_hash).add(adapter["url"])
             return item
+        urls = self._urls_of(site.name, match.body_hash)
+        urls.add(adapter["url"])
+        if self.suspicious_urls and len(urls) > self.suspicious_urls:
+            self.stats.inc_value("postcrawl/dedupe/suspicious")
+            why = (
+                f"suspicious duplicate: {len(urls)} URLs of {site.name} have the body "
+                f"{match.body_hash} this run; not recorded"
+            )
+            note_failure(self.stats, adapter.get("listed_url") or adapter["url"], why)
+            logger.warning("%s: %s", adapter["url"], why)
+            raise DropItem(f"{adapter['url']}: {why}")
         if match.superseded_by(site.official):
             self.stats.inc_value("postcrawl/dedupe/replaces")
             return item

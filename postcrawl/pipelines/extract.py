@@ -50,8 +50,15 @@ class ExtractPipeline:
             )
         except ExtractionError as exc:
             self.stats.inc_value(f"postcrawl/extract/dropped/{exc.kind}")
+            listed = adapter.get("listed_url") or adapter["url"]
+            if exc.kind == "boilerplate":
+                # Navigation, a maintenance notice…: never archived, never marked seen. A
+                # failure that waiting may cure (transient): retried next run.
+                note_failure(self.stats, listed, str(exc))
+                logger.warning("dropped %s: %s", adapter["url"], exc)
+                raise DropItem(f"not an article at {adapter['url']}: {exc}") from None
             # A failure like a 404: retried next run, given up after repeated runs.
-            note_failure(self.stats, adapter.get("listed_url") or adapter["url"], f"no article: {exc}")
+            note_failure(self.stats, listed, f"no article: {exc}")
             raise DropItem(f"no article at {adapter['url']}: {exc}") from None
         self.stats.inc_value("postcrawl/extract/articles")
         self.stats.inc_value(f"postcrawl/extract/method/{extracted.method}")

@@ -343,5 +343,6 @@ class ArchiveSpider(scrapy.Spider):
         so the next run tries it again."""
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
+        self.crawler.stats.inc_value("postcrawl/spider/request_failed")
         note_failure(self.crawler.stats, self.listed_url(request), reason)
         logger.warning("failed: %s (%s)", request.url, reason)
