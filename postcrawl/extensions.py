@@ -84,6 +84,53 @@ class FrontierFailures:
         stats.set_value(GIVEN_UP_KEY, [f"{url} ({why})" for url, why in given_up])
 
 
+class DiscoveryRecorder:
+    """Keeps what a bureau spider discovered (``postcrawl/discovery/channel_list``) in the
+    archive at the end of a run, so the next runs go straight to the channel lists (one request
+    per channel) until ``POSTCRAWL_REDISCOVER_DAYS`` have passed. Only a complete discovery is
+    kept: a run that finished, found the lists through the home page's navigation and crawled
+    every channel (no ``-a channels=``). A remembered list that fails makes the next run
+    discover the site again."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DiscoveryRecorder:
+        if not crawler.settings.getbool("POSTCRAWL_FRONTIER_ENABLED", True):
+            raise NotConfigured
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        from postcrawl.pipelines import archive_for  # the pipelines import this module
+
+        stats = self.crawler.stats
+        site = getattr(getattr(spider, "site", None), "name", None)
+        channels = stats.get_value("postcrawl/discovery/channel_list") or []
+        if site is None or stats.get_value(ARCHIVE_ERROR_KEY):
+            return
+        frontier = archive_for(self.crawler).frontier
+        failed = stats.get_value(FAILED_URLS_KEY) or {}
+        if stats.get_value("postcrawl/discovery/remembered"):
+            lists = {str(c.get("list")) for c in frontier.channels(site)[0]}
+            if lists & set(failed):
+                logger.warning("%s: a remembered channel list failed; rediscovering next run", site)
+                frontier.save_channels(site, [])
+            return
+        selection = getattr(spider, "selection", None)
+        complete = (
+            reason == "finished"
+            and channels
+            and all(c.get("source") == "navigation" for c in channels)
+            and not (selection and (selection.include or selection.exclude))
+        )
+        if complete:
+            frontier.save_channels(site, channels)
+            stats.set_value("postcrawl/discovery/remembered_for_next_run", len(channels))
+
+
 class RunSummary:
     """Logs one summary at the end of a crawl: what was archived, skipped, dropped and failed.
 

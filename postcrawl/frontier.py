@@ -40,6 +40,17 @@ CREATE TABLE IF NOT EXISTS frontier (
     last_failed_run TEXT
 );
 CREATE INDEX IF NOT EXISTS frontier_site ON frontier(site, state);
+CREATE TABLE IF NOT EXISTS site_channels (
+    site TEXT NOT NULL,
+    list_url TEXT NOT NULL,          -- a channel list discovery found (the real site's URL)
+    label TEXT,
+    channel_id TEXT,                 -- the 32-hex id its "more" link named
+    code TEXT,
+    more_url TEXT,
+    api TEXT,                        -- yes | no | none | not needed: the API's last outcome
+    discovered_at TEXT NOT NULL,
+    PRIMARY KEY (site, list_url)
+);
 CREATE TABLE IF NOT EXISTS list_walks (
     list_key TEXT PRIMARY KEY,       -- <site>:<list> (a channel path, an API channel id, …)
     head_url TEXT,                   -- the newest entry when the last complete walk began
@@ -114,6 +125,14 @@ class Frontier(Protocol):
 
     def complete_walk(self, list_key: str, head: Watermark) -> None:
         """Record that a walk of a list that began at *head* is complete."""
+        ...
+
+    def save_channels(self, site: str, channels: list[dict[str, str | None]]) -> None:
+        """Replace what discovery found on *site* (one dict per channel list; no list: forget)."""
+        ...
+
+    def channels(self, site: str) -> tuple[list[dict[str, str | None]], str | None]:
+        """The channel lists discovery last found on *site*, and when (UTC ISO time)."""
         ...
 
 
@@ -210,3 +229,49 @@ class SqliteFrontier:
             "VALUES (?, ?, ?, ?)",
             (list_key, head.url, head.published, utc_now()),
         )
+
+    def save_channels(self, site: str, channels: list[dict[str, str | None]]) -> None:
+        now = utc_now()
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("DELETE FROM site_channels WHERE site = ?", (site,))
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO site_channels (site, list_url, label, channel_id, code, "
+                "more_url, api, discovered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        site,
+                        c["list"],
+                        c.get("label"),
+                        c.get("channel_id"),
+                        c.get("code"),
+                        c.get("more"),
+                        c.get("api"),
+                        now,
+                    )
+                    for c in channels
+                ],
+            )
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def channels(self, site: str) -> tuple[list[dict[str, str | None]], str | None]:
+        rows = self.conn.execute(
+            "SELECT list_url, label, channel_id, code, more_url, api, discovered_at "
+            "FROM site_channels WHERE site = ? ORDER BY rowid",
+            (site,),
+        ).fetchall()
+        found = [
+            {
+                "list": r[0],
+                "label": r[1],
+                "channel_id": r[2],
+                "code": r[3],
+                "more": r[4],
+                "api": r[5],
+            }
+            for r in rows
+        ]
+        return found, (min(r[6] for r in rows) if rows else None)

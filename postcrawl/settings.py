@@ -61,12 +61,16 @@ SPIDER_MIDDLEWARES = {
     "postcrawl.spidermiddlewares.FrontierMiddleware": 900,
 }
 POSTCRAWL_FRONTIER_ENABLED = True
+# Bureau spiders reuse the channel lists an earlier run discovered for this many days, then
+# read the home page's navigation again (0: every run).
+POSTCRAWL_REDISCOVER_DAYS = 7
 # A URL that fails this many runs in a row is given up: HTTP 404/410, robots.txt, no article…
 POSTCRAWL_GIVE_UP_RUNS = 3
 # … and timeouts, 5xx, resets (0: never give up on those).
 POSTCRAWL_GIVE_UP_TRANSIENT_RUNS = 10
 EXTENSIONS = {
     "postcrawl.extensions.FrontierFailures": 490,
+    "postcrawl.extensions.DiscoveryRecorder": 495,
     "postcrawl.extensions.RunSummary": 500,
     "postcrawl.extensions.RunReport": 505,
     "postcrawl.extensions.StatsFile": 510,

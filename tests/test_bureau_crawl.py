@@ -140,7 +140,10 @@ def test_gd_spb_archives_the_mirror_once_then_only_what_is_new(tmp_path: Path) -
         assert "failures still outstanding, retried next run (3)" in summary
         assert f"{REAL}{missing.listed_path} (HTTP 404; failed 2 runs)" in summary
         list_hits = sum(n for p, n in server.hits.items() if "common_list" in p)
-        assert list_hits == 4  # each channel's list once, no more page
+        # The first run's discovery is remembered: no home page, and one request per channel
+        # that holds articles (the empty list is not read again), no more page.
+        assert stats["postcrawl/discovery/remembered"] == 3
+        assert server.hits["/"] == 0 and list_hits == 3
         # Every channel's ten rows are known (the failed pages too: they are pending in the
         # frontier, re-requested first) and reach the watermark of the first run's complete
         # walk, so no channel pages its API.
@@ -287,3 +290,28 @@ def test_channels_argument_includes_and_excludes(tmp_path: Path) -> None:
         stats, _ = crawl("gd_spb", server.base_url, tmp_path / "b", "channels=通知公告,c900102")
         labels = {c["label"] for c in stats["postcrawl/discovery/channel_list"]}
         assert labels == {"工作动态", "通知公告"}
+
+
+def test_a_remembered_channel_that_fails_makes_the_next_run_rediscover(tmp_path: Path) -> None:
+    mirror = BureauMirror("gd", articles=40, page_size=20, faults=False)
+    data = tmp_path / "data"
+    routes = mirror.routes()
+    with MirrorServer(routes) as server:
+        stats, _ = crawl("gd_spb", server.base_url, data)
+        remembered = stats["postcrawl/discovery/remembered_for_next_run"]
+        assert remembered == stats["postcrawl/discovery/channels"] >= 2
+        # The site moves one channel's list away: the remembered list answers 404.
+        gone = next(p for p in server.routes if p.endswith("/common_list.shtml"))
+        del server.routes[gone]
+        server.reset_hits()
+        stats, _ = crawl("gd_spb", server.base_url, data)
+        assert server.hits["/"] == 0 and server.hits[gone] == 1  # went straight to the lists
+        assert stats["postcrawl/discovery/remembered"] == remembered
+        # So the next run reads the home page's navigation again.
+        server.reset_hits()
+        stats, _ = crawl("gd_spb", server.base_url, data)
+        assert server.hits["/"] == 1 and "postcrawl/discovery/remembered" not in stats
+        # With POSTCRAWL_REDISCOVER_DAYS=0 every run discovers the site.
+        server.reset_hits()
+        crawl("gd_spb", server.base_url, data, settings={"POSTCRAWL_REDISCOVER_DAYS": "0"})
+        assert server.hits["/"] == 1

@@ -49,6 +49,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -106,7 +107,9 @@ class DiscoveredChannel:
     code: str | None = None  # the code the more-link names
     more_url: str | None = None  # the real site's URL
     api: str = "pending"
-    source: str = "navigation"  # or "hint": from the row, the home page had no navigation
+    # "navigation" (the home page named it), "hint" (from the row: the home page had none) or
+    # "archive" (an earlier run's discovery, remembered in the archive)
+    source: str = "navigation"
 
     def as_stat(self) -> dict[str, str | None]:
         return {
@@ -114,6 +117,7 @@ class DiscoveredChannel:
             "list": self.list_url,
             "channel_id": self.channel_id,
             "code": self.code,
+            "more": self.more_url,
             "api": self.api,
             "source": self.source,
         }
@@ -182,9 +186,33 @@ class BureauSpider(ArchiveSpider):
 
     # -- discovery: the home page ----------------------------------------------------------
     async def start_lists(self) -> AsyncIterator[scrapy.Request]:
-        """The home page; the channels come from its navigation (pending article URLs of the
-        frontier were yielded before, by :meth:`ArchiveSpider.start`)."""
-        yield self.home_request(self.url("/"), 0)
+        """The channel lists an earlier run discovered, while that discovery is fresher than
+        ``POSTCRAWL_REDISCOVER_DAYS`` (one request per channel); else the home page, whose
+        navigation names them. (Pending article URLs of the frontier came first, from
+        :meth:`ArchiveSpider.start`.)"""
+        for request in self._remembered_lists():
+            yield request
+        if not self.discovered:
+            yield self.home_request(self.url("/"), 0)
+
+    def _remembered_lists(self) -> Iterable[scrapy.Request]:
+        """List requests for the channels stored by an earlier run's discovery, if fresh."""
+        days = self.crawler.settings.getfloat("POSTCRAWL_REDISCOVER_DAYS", 7.0)
+        if self.full or self.frontier is None or days <= 0:
+            return
+        stored, when = self.frontier.channels(self.site.name)
+        if not stored or when is None:
+            return
+        age = datetime.now(UTC) - datetime.fromisoformat(when.replace("Z", "+00:00"))
+        if age > timedelta(days=days):
+            return
+        self.crawler.stats.set_value(f"{DISCOVERY}/remembered", len(stored))
+        for found in stored:
+            url = str(found["list"])
+            channel = DiscoveredChannel(
+                url, str(found.get("label") or ""), channel_codes(url), source="archive"
+            )
+            yield from self._list_start(channel)
 
     def home_request(self, url: str, hops: int) -> scrapy.Request:
         """A request for the home page (*hops*: redirect stubs followed so far)."""
@@ -254,8 +282,8 @@ class BureauSpider(ArchiveSpider):
 
     def channel_discovered(self, channel: DiscoveredChannel) -> None:
         """The one hook for what discovery learnt: called once per channel whose list holds
-        articles, when its API outcome is known. Today it writes the stats; persisting the
-        discovery in the archive belongs here."""
+        articles, when its API outcome is known. It writes the stats, from which
+        :class:`postcrawl.extensions.DiscoveryRecorder` keeps the channels in the archive."""
         stats = self.crawler.stats
         stats.inc_value(f"{DISCOVERY}/channels")
         if channel.api == "yes":
