@@ -80,30 +80,23 @@ def _count_articles(
     ).fetchone()
     out.articles, out.undated = row[0], row[1] or 0
     out.first_day, out.last_day = row[2], row[3]
-    out.per_site = [
-        (r[0], r[1])
-        for r in q(
-            f"SELECT a.site, COUNT(*) n FROM articles a {where_sql} "
-            "GROUP BY a.site ORDER BY n DESC, a.site",
-            params,
-        )
-    ]
-    out.per_province = [
-        (r[0], r[1])
-        for r in q(
-            f"SELECT a.province, COUNT(*) n FROM articles a {where_sql} "
-            "GROUP BY a.province ORDER BY a.province IS NULL, n DESC, a.province",
-            params,
-        )
-    ]
-    out.per_month = [
-        (r[0], r[1])
-        for r in q(
-            f"SELECT a.month, COUNT(*) FROM articles a {where([*clauses, 'a.month IS NOT NULL'])} "
-            "GROUP BY a.month ORDER BY a.month",
-            params,
-        )
-    ]
+    out.per_site = _per(conn, "a.site", where_sql, "n DESC, a.site", params)
+    out.per_province = _per(
+        conn, "a.province", where_sql, "a.province IS NULL, n DESC, a.province", params
+    )
+    dated = where([*clauses, "a.month IS NOT NULL"])
+    out.per_month = _per(conn, "a.month", dated, "a.month", params)
+
+
+def _per(
+    conn: sqlite3.Connection, column: str, where_sql: str, order: str, params: list[Any]
+) -> list[tuple[Any, int]]:
+    """Articles per value of *column* (``n`` is the count, for *order*)."""
+    sql = (
+        f"SELECT {column}, COUNT(*) n FROM articles a {where_sql} "
+        f"GROUP BY {column} ORDER BY {order}"
+    )
+    return [(r[0], r[1]) for r in conn.execute(sql, params)]
 
 
 def _count_urls(
