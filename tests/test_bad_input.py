@@ -40,15 +40,21 @@ def test_ten_megabyte_page_is_refused_before_parsing() -> None:
 
 
 def test_gbk_page_labelled_utf8_is_read() -> None:
-    text = GD.html.read_text(encoding="utf-8").replace('charset="utf-8"', 'charset="utf-8"')
-    gbk = text.encode("gb18030")
+    original = GD.html.read_bytes()
+    gbk = original.decode("utf-8").encode("gb18030")
+    # Really mislabelled: the page (and the header below) say UTF-8, the bytes are not.
+    assert gbk != original and b'<meta charset="utf-8">' in gbk
+    with pytest.raises(UnicodeDecodeError):
+        gbk.decode("utf-8")
     article = normalize_extracted(extract_article(gbk, GD.url, encoding="utf-8"))
     assert article.paragraphs == GD.expected["paragraphs"]
     assert article.title == GD.expected["title"]
 
 
 def test_gb18030_page_that_says_so_is_read() -> None:
-    text = GD.html.read_text(encoding="utf-8").replace("utf-8", "gb2312")
+    original = GD.html.read_text(encoding="utf-8")
+    text = original.replace('<meta charset="utf-8">', '<meta charset="gb2312">')
+    assert text != original and "utf-8" not in text.lower()
     article = normalize_extracted(extract_article(text.encode("gb18030"), GD.url))
     assert article.paragraphs == GD.expected["paragraphs"]
 

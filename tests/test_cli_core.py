@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +34,9 @@ def test_extract_json_has_the_documented_fields(capsys: pytest.CaptureFixture[st
     data = json.loads(capsys.readouterr().out)
     for key in ("title", "published", "source", "author", "original_url", "paragraphs", "site"):
         assert data[key] == fx.expected[key], key
-    assert len(data["hash"]) == 16 and int(data["hash"], 16) >= 0
+    # The id: SHA-256 of the body as stored (simplified, whitespace removed), first 16 digits.
+    normalized = re.sub(r"\s", "", "".join(fx.expected["paragraphs"]))
+    assert data["hash"] == hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
 
 
 def test_extract_without_article_exits_1_with_one_line(tmp_path: Path) -> None:

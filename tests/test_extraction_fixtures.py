@@ -41,7 +41,54 @@ def test_no_chrome_reaches_the_body(fx: Fixture) -> None:
 def test_fixture_set_covers_every_seed_site() -> None:
     sites = {fx.html.parent.name for fx in FIXTURES}
     assert {"dezhou", "e0734", "sxrb", "txyddy", "gd_spb"} <= sites
-    assert len(RULES) > 10
+
+
+# One row per chrome rule, in RULES order: its name, whether it ends the article, a line it
+# must match, and a near-miss (article text that looks like it) it must not match.
+RULE_EXAMPLES = [
+    ("banner", False, "欢迎访问山西省邮政管理局网站", "省局领导欢迎访问团一行到来"),
+    ("breadcrumb", False, "当前位置：首页 > 新闻动态", "网点位置调整的通知"),
+    ("breadcrumb", False, "首页 > 新闻中心 > 行业动态", "新闻中心 > 行业动态"),
+    ("share", False, "分享到：微信 微博", "欢迎大家分享到朋友圈"),
+    ("share", False, "扫一扫在手机打开当前页", "在手机上办理邮寄业务"),
+    ("print", False, "【打印】 【关闭】", "打印机采购公告"),
+    ("rolling", False, "推荐阅读", "推荐阅读：邮政快递年度报告"),
+    ("hot-list", True, "今日热搜：", "今日热搜榜单显示快递业务增长"),
+    ("repost-link", True, "原文链接：http://gd.spb.gov.cn/a.shtml", "原文链接已失效"),
+    ("disclaimer", True, "【免责声明】本网转载的文章", "企业发布免责声明"),
+    ("disclaimer", True, "凡本网未注明来源的作品", "快件面单注明来源地"),
+    ("disclaimer", True, "未经本网授权，不得转载", "未经授权不得进入分拣场地"),
+    ("disclaimer", True, "转载请注明出处", "授权代办点正式发布营业时间"),
+    ("disclaimer", False, "如涉及作品内容、版权等问题", "无法联系到收件人"),
+    ("contact", False, "联系电话：0351-1234567", "联系电话畅通是服务的基础"),
+    ("contact", False, "违法和不良信息举报电话：12377", "举报违法寄递行为"),
+    ("copyright", False, "版权所有：山西省邮政管理局", "版权保护工作座谈会召开"),
+    ("copyright", False, "晋ICP备05001234号", "ICP许可管理办法"),
+    ("sponsor", False, "主办单位：山西省邮政管理局", "省局主办的培训班顺利结业。"),
+    ("editor", False, "（责任编辑：王宇）", "编辑部召开会议"),
+    ("counter", False, "浏览次数：1024", "浏览次数大幅增加"),
+]
+
+
+def test_every_rule_has_an_example_table_row() -> None:
+    assert [(r.name, r.tail) for r in RULES] == [(name, tail) for name, tail, _, _ in RULE_EXAMPLES]
+    for rule in RULES:
+        assert rule.name and rule.pattern.pattern
+
+
+@pytest.mark.parametrize(
+    ("index", "line", "near_miss"),
+    [(i, line, miss) for i, (_, _, line, miss) in enumerate(RULE_EXAMPLES)],
+    ids=[f"{i}-{row[0]}" for i, row in enumerate(RULE_EXAMPLES)],
+)
+def test_rule_matches_its_example_and_not_its_near_miss(
+    index: int, line: str, near_miss: str
+) -> None:
+    rule = RULES[index]
+    assert rule.pattern.search(line), line
+    assert chrome_rule(line) is not None, line
+    assert not rule.pattern.search(near_miss), near_miss
+    assert chrome_rule(near_miss) is None, near_miss  # no other rule drops it either
 
 
 def test_repost_and_original_hash_the_same() -> None:
