@@ -12,6 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from postcrawl.archive import is_fatal
+from postcrawl.extensions import ARCHIVE_ERROR_KEY
 from postcrawl.frontier import Frontier, Listed, Watermark
 from postcrawl.items import ListWalkDone
 from postcrawl.pipelines import archive_for, stop_for_archive_error
@@ -44,7 +45,10 @@ class FrontierMiddleware:
 
     def _handle(self, output: Any) -> bool:
         """Record what *output* says; whether it goes on to the engine. When the archive
-        cannot be written (a full disk) the crawl stops and nothing more is scheduled."""
+        cannot be written (a full disk) the crawl stops and nothing more is scheduled or
+        recorded: above all no walk's completion, whose entries may not all have been."""
+        if self.crawler.stats.get_value(ARCHIVE_ERROR_KEY):
+            return False
         try:
             return self._record(output)
         except (OSError, sqlite3.OperationalError) as exc:
