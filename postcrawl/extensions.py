@@ -58,7 +58,7 @@ class FrontierFailures:
         return ext
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        from postcrawl.pipelines import archive_for  # the pipelines import this module
+        from postcrawl.crawl_archive import archive_for  # it imports this module
 
         stats = self.crawler.stats
         site = getattr(getattr(spider, "site", None), "name", None)
@@ -104,7 +104,7 @@ class DiscoveryRecorder:
         return ext
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        from postcrawl.pipelines import archive_for  # the pipelines import this module
+        from postcrawl.crawl_archive import archive_for  # it imports this module
 
         stats = self.crawler.stats
         site = getattr(getattr(spider, "site", None), "name", None)

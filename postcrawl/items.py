@@ -1,9 +1,11 @@
-"""The Scrapy item: one article, as fetched and as the pipelines fill it in."""
+"""The items spiders yield: an article page, a skipped page, a completed list walk."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from postcrawl.extraction import Extracted, PageHints
 
 
 def utc_now() -> str:
@@ -11,41 +13,48 @@ def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-@dataclass
-class ArticleItem:
-    """An article page. Spiders set the *fetched* fields; the pipelines add the rest.
+@dataclass(frozen=True)
+class FetchedPage:
+    """An article page as the spider fetched it."""
 
-    Hints come from a list page or the JSON API and outrank what the page says where the
-    list is the better witness (the list date is the publication date on the bureau CMS).
-    """
-
-    # As fetched.
-    url: str
-    site: str
-    listed_url: str | None = None  # the URL the list gave, before redirects (frontier key)
-    body: bytes = field(repr=False, default=b"")
+    body: bytes = field(repr=False)
     encoding: str | None = None  # charset declared by the HTTP response, if any
     fetched_at: str = field(default_factory=utc_now)
-    list_url: str | None = None
-    hint_title: str | None = None
-    hint_published: str | None = None
-    hint_source: str | None = None
-    hint_author: str | None = None
-    # Added by ExtractPipeline.
-    title: str | None = None
-    published: str | None = None
-    undated_reason: str | None = None
-    source: str | None = None
-    author: str | None = None
-    forwarded_from: str | None = None
-    original_url: str | None = None
-    attachments: list[str] = field(default_factory=list)
-    paragraphs: list[str] = field(default_factory=list)
-    # Added by NormalizePipeline.
-    normalized_body: str | None = field(repr=False, default=None)
-    body_hash: str | None = None
-    # Added by StorePipeline.
+    listed_url: str | None = None  # the URL the list gave, before redirects (frontier key)
+    list_url: str | None = None  # the list page or API page that showed it
+    # Other real URLs that led here (an HTTP redirect, a JavaScript stub): once the article is
+    # archived, they are recorded as its URLs too, so they are not fetched again.
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class ArticleItem:
+    """One article page on its way through the steps (``ITEM_PIPELINES``).
+
+    The spider sets the page and what the list said about it (*hints*: they outrank the page
+    where the list is the better witness — the list date is the publication date on the bureau
+    CMS). The extract step sets :attr:`article`; the next steps read it and replace it with
+    their result (normalized, …); the store (or dedupe, for a copy) sets :attr:`path`.
+    """
+
+    url: str
+    site: str
+    page: FetchedPage
+    hints: PageHints = field(default_factory=PageHints)
+    article: Extracted | None = None
     path: str | None = None
+
+
+@dataclass(frozen=True)
+class SkippedPage:
+    """A page the spider fetched and deliberately did not turn into an article (a redirect
+    stub to an article already archived): the store step records it, so incremental crawls
+    do not fetch it again."""
+
+    url: str
+    site: str
+    reason: str
+    fetched_at: str = field(default_factory=utc_now)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from postcrawl.archive import is_fatal
+from postcrawl.crawl_archive import archive_for, stop_for_archive_error
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
 from postcrawl.frontier import Frontier, Listed, Watermark
 from postcrawl.items import ListWalkDone
-from postcrawl.pipelines import archive_for, stop_for_archive_error
 from postcrawl.spiders.base import LISTED_META
 
 

@@ -117,13 +117,13 @@ def test_spider_parses_an_article_page_of_its_shape(bureau: Bureau, tmp_path: Pa
     assert isinstance(item, ArticleItem)
     # The archive records the real site's URL, not the mirror's.
     assert item.url == f"https://{bureau.domain}{path}"
-    assert item.list_url == f"https://{bureau.domain}/x/common_list.shtml"
-    assert (item.site, item.encoding, item.hint_published) == (
+    assert item.page.list_url == f"https://{bureau.domain}/x/common_list.shtml"
+    assert (item.site, item.page.encoding, item.hints.published) == (
         bureau.spider_name,
         "utf-8",
         "2023-10-25",
     )
-    article = extract_article(item.body, item.url, site=spider.site, hints=hints)
+    article = extract_article(item.page.body, item.url, site=spider.site, hints=hints)
     assert article.title == fx.expected["title"]
     assert article.published == "2023-10-25"  # the list's date wins
     assert article.paragraphs == fx.expected["paragraphs"]

@@ -14,7 +14,8 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
 from postcrawl import settings as project_settings
-from postcrawl.items import ArticleItem
+from postcrawl.extraction import Extracted
+from postcrawl.items import ArticleItem, FetchedPage
 from postcrawl.logformatter import OneLineLogFormatter
 
 URL = "https://gd.spb.gov.cn/gdsyzglj/c100057/c100061/202310/10855d15.shtml"
@@ -47,7 +48,8 @@ def logged(
 
 
 def article() -> ArticleItem:
-    return ArticleItem(url=URL, site="gd_spb", title="政企联席会", paragraphs=PARAGRAPHS)
+    article = Extracted(url=URL, site="gd_spb", title="政企联席会", paragraphs=PARAGRAPHS)
+    return ArticleItem(url=URL, site="gd_spb", page=FetchedPage(b"<html>"), article=article)
 
 
 def test_the_project_uses_the_one_line_formatter(formatter: LogFormatter) -> None:

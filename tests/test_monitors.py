@@ -21,7 +21,7 @@ from scrapy.utils.test import get_crawler
 from postcrawl import runs
 from postcrawl.archive import article_files, read_manifest
 from postcrawl.extraction import ExtractionError, boilerplate_reason, extract_article
-from postcrawl.items import ArticleItem
+from postcrawl.items import ArticleItem, FetchedPage
 from postcrawl.mirror import MirrorServer
 from postcrawl.mirror.bureau import BureauMirror
 from postcrawl.mirror.server import Route
@@ -221,7 +221,9 @@ def test_one_body_at_many_urls_of_a_site_is_suspicious_not_seen(archive_root: Pa
     page, _ = mirror.article_page(mirror.articles[0])
     outcomes = []
     for n in range(6):
-        item = ArticleItem(url=f"https://gd.spb.gov.cn/a/{n}.shtml", site="gd_spb", body=page)
+        item = ArticleItem(
+            url=f"https://gd.spb.gov.cn/a/{n}.shtml", site="gd_spb", page=FetchedPage(page)
+        )
         try:
             for step in steps:
                 item = step.process_item(item)

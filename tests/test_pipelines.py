@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,8 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from postcrawl.items import ArticleItem
+from postcrawl.extraction import PageHints
+from postcrawl.items import ArticleItem, FetchedPage, SkippedPage
 from postcrawl.pipelines.dedupe import DedupePipeline
 from postcrawl.pipelines.extract import ExtractPipeline
 from postcrawl.pipelines.normalize import NormalizePipeline
@@ -36,9 +38,10 @@ def _run(steps: list[Any], item: ArticleItem) -> ArticleItem:
     return item
 
 
-def _item(site: str, stem: str, **hints: Any) -> ArticleItem:
+def _item(site: str, stem: str, hints: PageHints | None = None) -> ArticleItem:
     fx = fixture_named(site, stem)
-    return ArticleItem(url=fx.url, site=site, body=fx.html.read_bytes(), **hints)
+    page = FetchedPage(body=fx.html.read_bytes())
+    return ArticleItem(url=fx.url, site=site, page=page, hints=hints or PageHints())
 
 
 def test_pipelines_are_ordered_extract_normalize_topic_dedupe_store() -> None:
@@ -58,7 +61,7 @@ def test_traditional_page_is_archived_simplified(
     crawler, steps = chain
     item = _run(steps, _item("e0734", "001_e0734_traditional"))
     assert item.path and item.path.startswith("2024/03/30/000_")
-    assert item.body == b""  # the raw page is not carried past extraction
+    assert item.page.body == b""  # the raw page is not carried past extraction
     text = (archive_root / item.path).read_text(encoding="utf-8")
     assert text.startswith(
         "衡阳市邮政普遍服务监督管理工作暨一季度政企联席会召开\n\n2024-03-30 11:44:32 - 中国衡阳新闻网\n\n"
@@ -94,7 +97,7 @@ def test_page_without_article_is_a_counted_drop(
     crawler, steps = chain
     for body in (b"", b"\x00\x01binary" * 10):
         with pytest.raises(DropItem, match="no article"):
-            _run(steps, ArticleItem(url="https://gd.spb.gov.cn/x.shtml", site="gd_spb", body=body))
+            _run(steps, ArticleItem(url="https://gd.spb.gov.cn/x.shtml", site="gd_spb", page=FetchedPage(body)))
     stats = crawler.stats.get_stats()
     assert stats["postcrawl/extract/dropped/empty"] == 1
     assert stats["postcrawl/extract/dropped/binary"] == 1
@@ -103,8 +106,8 @@ def test_page_without_article_is_a_counted_drop(
 
 def test_list_hints_reach_the_archive(chain: tuple[Any, list[Any]], archive_root: Path) -> None:
     _, steps = chain
-    item = _run(steps, _item("gd_spb", "004_original", hint_published="2023-10-26 17:05:00"))
-    assert item.published == "2023-10-26 17:05:00"
+    item = _run(steps, _item("gd_spb", "004_original", PageHints(published="2023-10-26 17:05:00")))
+    assert item.article is not None and item.article.published == "2023-10-26 17:05:00"
     assert (
         (archive_root / item.path)
         .read_text(encoding="utf-8")
@@ -148,13 +151,41 @@ def test_a_versioned_site_is_read_with_the_rules_of_its_page_generation(
     crawler, steps = chain
     url = "http://news.sxrb.com/GB/314063/10233456.html"
     item = _run(
-        steps, ArticleItem(url=url, site="sxrb", body=SXRB_V2_WITH_V1_TEASER.encode("utf-8"))
+        steps,
+        ArticleItem(url=url, site="sxrb", page=FetchedPage(SXRB_V2_WITH_V1_TEASER.encode("utf-8"))),
     )
-    assert item.title == "我省启动寄递渠道安全专项整治"
-    assert item.published == "2023-04-12 10:05"
-    assert item.source == "山西新闻网"  # the page names none: the site's name, not the teaser's
-    assert item.author is None
+    article = item.article
+    assert article is not None and article.title == "我省启动寄递渠道安全专项整治"
+    assert article.published == "2023-04-12 10:05"
+    assert article.source == "山西新闻网"  # the page names none: the site's name, not the teaser's
+    assert article.author is None
     assert item.path and item.path.startswith("2023/04/12/")
     text = (archive_root / item.path).read_text(encoding="utf-8")
     assert "山西晚报" not in text and "王强" not in text
     assert crawler.stats.get_value("postcrawl/extract/method/selector") == 1
+
+
+def test_redirect_aliases_and_skipped_pages_are_recorded_by_the_store(
+    chain: tuple[Any, list[Any]], archive_root: Path
+) -> None:
+    crawler, steps = chain
+    fx = fixture_named("gd_spb", "004_original")
+    old = "http://gd.spb.gov.cn/xw/201905/t20190510_1828821.html"
+    stub = "https://gd.spb.gov.cn/gdsyzglj/c100057/c100058/202310/stub.shtml"
+    page = FetchedPage(body=fx.html.read_bytes(), aliases=(old, stub))
+    item = _run(steps, ArticleItem(url=fx.url, site="gd_spb", page=page))
+    assert item.article is not None
+    conn = sqlite3.connect(archive_root / "index.sqlite3")
+    rows = dict(conn.execute("SELECT url, relation FROM urls").fetchall())
+    assert rows == {fx.url: "stored", old: "redirect", stub: "redirect"}
+    seen = {url for (url,) in conn.execute("SELECT url FROM seen")}
+    assert {old, stub} <= seen  # not fetched again
+    # A stub to an archived article: recorded as skipped, so it is not fetched again either.
+    other = "https://gd.spb.gov.cn/gdsyzglj/c100057/c100058/202311/stub2.shtml"
+    skipped = SkippedPage(other, "gd_spb", f"redirect stub to {fx.url}")
+    assert _run(steps, skipped) is skipped  # type: ignore[arg-type]
+    status = conn.execute("SELECT status FROM seen WHERE url = ?", (other,)).fetchone()
+    assert status == ("skipped",)
+    stats = crawler.stats.get_stats()
+    assert stats["postcrawl/store/redirect_aliases"] == 2
+    assert stats["postcrawl/store/skipped_pages"] == 1

@@ -17,7 +17,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from postcrawl.archive.manifest import read_manifest
-from postcrawl.items import ArticleItem
+from postcrawl.extraction import Extracted
+from postcrawl.items import ArticleItem, FetchedPage
 from postcrawl.pipelines.topic import TopicPipeline
 from postcrawl.sites import SITES
 from tests.conftest import fixture_named
@@ -42,9 +43,9 @@ def topic(archive_root: Path) -> Iterator[tuple[TopicPipeline, Any]]:
 
 def _item(site: str, url: str, title: str, paragraphs: list[str]) -> ArticleItem:
     """An item as it leaves NormalizePipeline (title and paragraphs filled in)."""
-    return ArticleItem(
-        url=url, site=site, title=title, paragraphs=paragraphs, fetched_at="2024-06-01T08:00:00Z"
-    )
+    article = Extracted(url=url, site=site, title=title, paragraphs=paragraphs)
+    page = FetchedPage(body=b"", fetched_at="2024-06-01T08:00:00Z")
+    return ArticleItem(url=url, site=site, page=page, article=article)
 
 
 def _skips(root: Path) -> list[tuple[str, str, str]]:

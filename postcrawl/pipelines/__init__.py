@@ -7,58 +7,31 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import weakref
-from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
-from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import deferred_from_coro
 
 from postcrawl.archive import ArchiveStore
+from postcrawl.crawl_archive import archive_for, stop_for_archive_error
 from postcrawl.extraction import Extracted
+from postcrawl.items import FetchedPage
 from postcrawl.sites import SITES, Site, site_for_url
 
+__all__ = [
+    "ArchiveStep",
+    "archive_for",
+    "item_article",
+    "item_site",
+    "listed_url",
+    "record_aliases",
+    "stop_for_archive_error",
+]
+
 logger = logging.getLogger(__name__)
-
-_ARCHIVES: weakref.WeakKeyDictionary[Crawler, ArchiveStore] = weakref.WeakKeyDictionary()
-
-
-def archive_for(crawler: Crawler) -> ArchiveStore:
-    """The crawl's one :class:`ArchiveStore` (root ``POSTCRAWL_DATA_DIR``), closed with the spider."""
-    store = _ARCHIVES.get(crawler)
-    if store is None:
-        root = Path(crawler.settings.get("POSTCRAWL_DATA_DIR") or "data")
-        store = ArchiveStore(root, fsync=crawler.settings.getbool("POSTCRAWL_FSYNC", True))
-        _ARCHIVES[crawler] = store
-
-        def close(*_: object) -> None:
-            if _ARCHIVES.pop(crawler, None) is not None:
-                store.close()
-
-        # engine_stopped comes after every spider_closed handler, some of which still use
-        # the archive (the frontier's failure count, the run summary).
-        crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
-    return store
-
-
-def stop_for_archive_error(crawler: Crawler, error: str) -> None:
-    """Close the crawl (finish reason ``archive_error``) once the archive cannot be written:
-    every further write would fail the same way. The error goes into the stats for the run
-    summary and the crawl command's exit status."""
-    from postcrawl.extensions import ARCHIVE_ERROR_KEY  # the extensions import this package
-
-    assert crawler.stats is not None
-    if crawler.stats.get_value(ARCHIVE_ERROR_KEY):
-        return
-    logger.error("%s; stopping the crawl", error)
-    crawler.stats.set_value(ARCHIVE_ERROR_KEY, error)
-    if crawler.engine is not None:
-        deferred_from_coro(crawler.engine.close_spider_async(reason="archive_error"))
-
 
 class ArchiveStep:
     """Base of the steps that read or write the archive (topic, dedupe, store): the crawl's
@@ -81,24 +54,32 @@ def item_site(adapter: ItemAdapter) -> Site:
     return site.for_path(urlsplit(adapter["url"]).path)
 
 
-# The item fields that mirror :class:`Extracted` (the item also carries what was fetched).
-_EXTRACTED_FIELDS = tuple(
-    f.name for f in dataclasses.fields(Extracted) if f.name not in {"method", "dropped"}
-)
+def item_article(adapter: ItemAdapter) -> Extracted:
+    """The article an earlier step read out of the item's page."""
+    article = adapter.get("article")
+    if article is None:  # a step ordered before extraction in ITEM_PIPELINES
+        raise DropItem(f"{adapter['url']}: no article extracted (is ExtractPipeline on?)")
+    return article
 
 
-def update_item(adapter: ItemAdapter, article: Extracted) -> None:
-    """Copy a plain-module result back onto the item."""
-    for name in _EXTRACTED_FIELDS:
-        adapter[name] = getattr(article, name)
+def listed_url(adapter: ItemAdapter) -> str:
+    """The URL the frontier knows the item by (the list's, before redirects)."""
+    return adapter["page"].listed_url or adapter["url"]
 
 
-def to_extracted(adapter: ItemAdapter) -> Extracted:
-    """The plain-module view of an item that has been through extraction."""
-    values = {name: adapter.get(name) for name in _EXTRACTED_FIELDS}
-    values["normalized_body"] = values["normalized_body"] or ""
-    values["body_hash"] = values["body_hash"] or ""
-    values["attachments"] = list(values["attachments"] or [])
-    values["paragraphs"] = list(values["paragraphs"] or [])
-    values["title"] = values["title"] or ""
-    return Extracted(**values)
+def record_aliases(
+    archive: ArchiveStore, adapter: ItemAdapter, body_hash: str, official: bool
+) -> int:
+    """Record the URLs that redirected to the item's page as URLs of the archived article
+    *body_hash* (relation ``redirect``), so the next run does not fetch them again."""
+    page: FetchedPage = adapter["page"]
+    article = item_article(adapter)
+    for alias in page.aliases:
+        archive.add_sighting(
+            dataclasses.replace(article, url=alias),
+            crawled_at=page.fetched_at,
+            official=official,
+            relation="redirect",
+            body_hash=body_hash,
+        )
+    return len(page.aliases)

@@ -13,7 +13,14 @@ from scrapy.exceptions import DropItem
 
 from postcrawl.extensions import note_failure
 from postcrawl.items import ArticleItem
-from postcrawl.pipelines import ArchiveStep, archive_for, item_site, to_extracted
+from postcrawl.pipelines import (
+    ArchiveStep,
+    archive_for,
+    item_article,
+    item_site,
+    listed_url,
+    record_aliases,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +54,7 @@ class DedupePipeline(ArchiveStep):
             return item
         adapter = ItemAdapter(item)
         site = item_site(adapter)
-        article = to_extracted(adapter)
+        article = item_article(adapter)
         match = self.archive.find_match(article)
         if match is None:
             self.stats.inc_value("postcrawl/dedupe/new")
@@ -61,7 +68,7 @@ class DedupePipeline(ArchiveStep):
                 f"suspicious duplicate: {len(urls)} URLs of {site.name} have the body "
                 f"{match.body_hash} this run; not recorded"
             )
-            note_failure(self.stats, adapter.get("listed_url") or adapter["url"], why)
+            note_failure(self.stats, listed_url(adapter), why)
             logger.warning("%s: %s", adapter["url"], why)
             raise DropItem(f"{adapter['url']}: {why}")
         if match.superseded_by(site.official):
@@ -69,13 +76,15 @@ class DedupePipeline(ArchiveStep):
             return item
         result = self.archive.add_sighting(
             article,
-            crawled_at=adapter.get("fetched_at"),
+            crawled_at=adapter["page"].fetched_at,
             official=site.official,
             relation=match.relation,
             similarity=match.similarity,
             body_hash=match.body_hash,
         )
         adapter["path"] = result.path
+        aliases = record_aliases(self.archive, adapter, match.body_hash, site.official)
+        self.stats.inc_value("postcrawl/dedupe/redirect_aliases", aliases)
         self.stats.inc_value(f"postcrawl/dedupe/{match.relation}")
         raise DropItem(
             f"{adapter['url']} is a {match.relation} of {result.path} "

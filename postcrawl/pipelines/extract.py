@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -11,15 +12,16 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from postcrawl.extensions import note_failure
-from postcrawl.extraction import ExtractionError, PageHints, extract_article
-from postcrawl.items import ArticleItem
-from postcrawl.pipelines import item_site, update_item
+from postcrawl.extraction import ExtractionError, extract_article
+from postcrawl.items import ArticleItem, FetchedPage
+from postcrawl.pipelines import item_site, listed_url
 
 logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    """Runs :func:`postcrawl.extraction.extract_article` on ``item.body``; drops pages with no
+    """Runs :func:`postcrawl.extraction.extract_article` on the fetched page and sets
+    ``item.article``; drops pages with no
     article (``postcrawl/extract/dropped/<kind>``) and frees the raw body once read."""
 
     def __init__(self, stats: StatsCollector) -> None:
@@ -34,23 +36,14 @@ class ExtractPipeline:
             return item
         adapter = ItemAdapter(item)
         site = item_site(adapter)
-        hints = PageHints(
-            title=adapter.get("hint_title"),
-            published=adapter.get("hint_published"),
-            source=adapter.get("hint_source"),
-            author=adapter.get("hint_author"),
-        )
+        page: FetchedPage = adapter["page"]
         try:
             extracted = extract_article(
-                adapter["body"],
-                adapter["url"],
-                site=site,
-                hints=hints,
-                encoding=adapter.get("encoding"),
+                page.body, adapter["url"], site=site, hints=adapter["hints"], encoding=page.encoding
             )
         except ExtractionError as exc:
             self.stats.inc_value(f"postcrawl/extract/dropped/{exc.kind}")
-            listed = adapter.get("listed_url") or adapter["url"]
+            listed = listed_url(adapter)
             if exc.kind == "boilerplate":
                 # Navigation, a maintenance notice…: never archived, never marked seen. A
                 # failure that waiting may cure (transient): retried next run.
@@ -66,6 +59,7 @@ class ExtractPipeline:
             self.stats.inc_value(f"postcrawl/extract/chrome/{rule}", count)
         if extracted.published is None:
             self.stats.inc_value("postcrawl/extract/undated")
-        update_item(adapter, extracted)
-        adapter["body"] = b""  # the page is read; do not carry megabytes through the pipeline
+        adapter["article"] = extracted
+        # The page is read: do not carry megabytes through the other steps.
+        adapter["page"] = dataclasses.replace(page, body=b"")
         return item

@@ -13,7 +13,7 @@ from postcrawl.extensions import note_failure
 from postcrawl.extraction import ExtractionError
 from postcrawl.items import ArticleItem
 from postcrawl.normalize import normalize_extracted
-from postcrawl.pipelines import to_extracted, update_item
+from postcrawl.pipelines import item_article, listed_url
 from postcrawl.textnorm import is_traditional
 
 
@@ -31,17 +31,15 @@ class NormalizePipeline:
         if not isinstance(item, ArticleItem):
             return item
         adapter = ItemAdapter(item)
-        article = to_extracted(adapter)
+        article = item_article(adapter)
         if is_traditional(article.title + "".join(article.paragraphs)):
             self.stats.inc_value("postcrawl/normalize/traditional")
         try:
             normalized = normalize_extracted(article)
         except ExtractionError as exc:
             self.stats.inc_value(f"postcrawl/normalize/dropped/{exc.kind}")
-            note_failure(
-                self.stats, adapter.get("listed_url") or adapter["url"], f"no article: {exc}"
-            )
+            note_failure(self.stats, listed_url(adapter), f"no article: {exc}")
             raise DropItem(f"nothing left of {adapter['url']} after normalization") from None
-        update_item(adapter, normalized)
+        adapter["article"] = normalized
         self.stats.inc_value("postcrawl/normalize/articles")
         return item

@@ -9,7 +9,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from postcrawl.items import ArticleItem
-from postcrawl.pipelines import ArchiveStep, item_site
+from postcrawl.pipelines import ArchiveStep, item_article, item_site
 from postcrawl.topic import matched_keyword
 
 logger = logging.getLogger(__name__)
@@ -25,12 +25,11 @@ class TopicPipeline(ArchiveStep):
             return item
         adapter = ItemAdapter(item)
         site = item_site(adapter)
-        keyword = matched_keyword(
-            adapter.get("title") or "", adapter.get("paragraphs") or [], site.topic_keywords
-        )
+        article = item_article(adapter)
+        keyword = matched_keyword(article.title, article.paragraphs, site.topic_keywords)
         if keyword is None:
             self.archive.record_skip(
-                adapter["url"], site.name, "off-topic", crawled_at=adapter.get("fetched_at")
+                adapter["url"], site.name, "off-topic", crawled_at=adapter["page"].fetched_at
             )
             self.stats.inc_value("postcrawl/topic/dropped")
             raise DropItem(f"{adapter['url']} is not about posts or parcels", log_level="INFO")

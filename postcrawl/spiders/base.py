@@ -33,11 +33,11 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from postcrawl.crawl_archive import archive_for
 from postcrawl.extensions import note_failure
 from postcrawl.extraction import PageHints
 from postcrawl.frontier import Frontier, Listed, Watermark
-from postcrawl.items import ArticleItem, ListWalkDone
-from postcrawl.pipelines import archive_for
+from postcrawl.items import ArticleItem, FetchedPage, ListWalkDone
 from postcrawl.seen import SeenStore
 from postcrawl.sites import Site
 
@@ -47,6 +47,8 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 # Request meta: the frontier entry of an article request (recorded by FrontierMiddleware).
 LISTED_META = "postcrawl_listed"
+# Request meta: real-site URLs that led to this request without being the article (JS stubs).
+ALIASES_META = "postcrawl_aliases"
 
 
 class SpiderArgumentError(ValueError):
@@ -325,18 +327,23 @@ class ArchiveSpider(scrapy.Spider):
     ) -> Iterable[ArticleItem]:
         """The article item for a fetched page; the pipelines do the reading."""
         self.crawler.stats.inc_value("postcrawl/spider/articles_fetched")
-        yield ArticleItem(
-            url=self.canonical(response.url),
-            listed_url=self.listed_url(response.request),
-            site=self.site.name,
+        url = self.canonical(response.url)
+        page = FetchedPage(
             body=response.body,
             encoding=response_charset(response),
+            listed_url=self.listed_url(response.request),
             list_url=self.canonical(list_url) if list_url else None,
-            hint_title=hints.title,
-            hint_published=hints.published,
-            hint_source=hints.source,
-            hint_author=hints.author,
+            aliases=self.aliases_of(response.request, url),
         )
+        yield ArticleItem(url=url, site=self.site.name, page=page, hints=hints)
+
+    def aliases_of(self, request: scrapy.Request, url: str) -> tuple[str, ...]:
+        """The other real URLs that led to the article at *url*: HTTP redirects, and the
+        JavaScript stubs a spider followed (request meta :data:`ALIASES_META`)."""
+        aliases = {self.canonical(u) for u in request.meta.get("redirect_urls", [])}
+        aliases |= set(request.meta.get(ALIASES_META, ()))
+        aliases.discard(url)
+        return tuple(sorted(aliases))
 
     def on_error(self, failure: Failure) -> None:
         """A request that failed for good (after retries): counted and listed, not marked seen,

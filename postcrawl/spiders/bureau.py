@@ -45,7 +45,6 @@ it is archived. Old TRS article URLs (``…/t20190510_….html``) are read like 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -54,9 +53,6 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from itemadapter import ItemAdapter
-from scrapy import signals
-from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -74,11 +70,11 @@ from postcrawl.bureau_lists import (
 )
 from postcrawl.extensions import note_failure
 from postcrawl.extraction import ExtractionError, PageHints
-from postcrawl.items import ArticleItem
-from postcrawl.pipelines import archive_for, to_extracted
+from postcrawl.items import SkippedPage
 from postcrawl.sites import SITES
 from postcrawl.sites.bureaus import BUREAUS, Bureau
 from postcrawl.spiders.base import (
+    ALIASES_META,
     ArchiveSpider,
     ListWalk,
     PageVerdict,
@@ -88,8 +84,6 @@ from postcrawl.spiders.base import (
 
 logger = logging.getLogger(__name__)
 
-# Request meta: real-site URLs that led to this request without being the article (JS stubs).
-ALIASES_META = "postcrawl_aliases"
 # Redirect stubs followed in a row before the home page or a list is given up.
 MAX_STUB_HOPS = 3
 DISCOVERY = "postcrawl/discovery"
@@ -154,19 +148,9 @@ class BureauSpider(ArchiveSpider):
     def __init__(self, *args: Any, channels: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.selection = ChannelSelection.parse(channels)
-        # Canonical article URL -> other real URLs that led to it (redirects, JS stubs).
-        self._aliases: dict[str, set[str]] = {}
         # Real list URL -> what was learnt about its channel.
         self.discovered: dict[str, DiscoveredChannel] = {}
         self._paged_ids: set[str] = set()
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BureauSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        assert isinstance(spider, BureauSpider)
-        crawler.signals.connect(spider._item_done, signal=signals.item_scraped)
-        crawler.signals.connect(spider._item_done, signal=signals.item_dropped)
-        return spider
 
     # -- URLs ------------------------------------------------------------------------------
     def link(self, url: str) -> str:
@@ -523,18 +507,12 @@ class BureauSpider(ArchiveSpider):
             self.crawler.stats.inc_value("postcrawl/spider/empty")
             note_failure(self.crawler.stats, self.canonical(response.url), "empty 200 answer")
             return
-        aliases = {self.canonical(u) for u in response.request.meta.get("redirect_urls", [])}
-        aliases |= set(response.request.meta.get(ALIASES_META, ()))
         target = js_redirect_target(response.body, response.url)
         if target is not None:
             self.crawler.stats.inc_value("postcrawl/spider/js_redirect")
-            yield from self._follow_stub(response, target, hints, list_url, aliases)
+            yield from self._follow_stub(response, target, hints, list_url)
             return
-        url = self.canonical(response.url)
-        aliases.discard(url)
-        if aliases:
-            self._aliases.setdefault(url, set()).update(aliases)
-        # A document-disclosure page's issuer (发布机构) is read by the extractor from
+        # Redirects that led here travel with the item (FetchedPage.aliases). A document-disclosure page's issuer (发布机构) is read by the extractor from
         # `.content-head`, with the rest of the page: no second parse here.
         yield from super().parse_article(response, hints, list_url)
 
@@ -544,38 +522,20 @@ class BureauSpider(ArchiveSpider):
         target: str,
         hints: PageHints,
         list_url: str | None,
-        aliases: set[str],
-    ) -> Iterable[scrapy.Request]:
+    ) -> Iterable[scrapy.Request | SkippedPage]:
         stub_url = self.canonical(response.url)
         target_url = self.link(target)
         if self.is_known(target_url):
-            # The article is archived already: the stub is a page without an article.
-            archive_for(self.crawler).record_skip(
-                stub_url, self.site.name, f"redirect stub to {self.canonical(target_url)}"
-            )
+            # The article is archived already: the stub is a page without an article, which
+            # the store step records so it is not fetched again.
+            reason = f"redirect stub to {self.canonical(target_url)}"
+            yield SkippedPage(stub_url, self.site.name, reason)
             return
         request = self.article_request(target_url, hints, list_url)
-        request.meta[ALIASES_META] = sorted(aliases | {stub_url})
+        request.meta[ALIASES_META] = sorted(
+            {stub_url, *self.aliases_of(response.request, stub_url)}
+        )
         yield request
-
-    def _item_done(self, item: Any, **_: Any) -> None:
-        """Once an article is archived (or found a duplicate), record the URLs that redirected
-        to it, so the next run knows them."""
-        if not isinstance(item, ArticleItem):
-            return
-        aliases = self._aliases.pop(item.url, set())
-        if not aliases or not item.path or not item.body_hash:
-            return
-        archive = archive_for(self.crawler)
-        article = to_extracted(ItemAdapter(item))
-        for alias in sorted(aliases):
-            archive.add_sighting(
-                dataclasses.replace(article, url=alias),
-                crawled_at=item.fetched_at,
-                official=self.site.official,
-                relation="redirect",
-            )
-            self.crawler.stats.inc_value("postcrawl/spider/redirect_aliases")
 
 
 def _spider_class(bureau: Bureau) -> type[BureauSpider]:

@@ -1,0 +1,51 @@
+"""The crawl's archive: one :class:`ArchiveStore` per crawler, shared by the spider (which
+reads what is seen and pending), the frontier middleware and the pipeline steps, and closed
+when the engine stops."""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
+
+from postcrawl.archive import ArchiveStore
+from postcrawl.extensions import ARCHIVE_ERROR_KEY
+
+logger = logging.getLogger(__name__)
+
+_ARCHIVES: weakref.WeakKeyDictionary[Crawler, ArchiveStore] = weakref.WeakKeyDictionary()
+
+
+def archive_for(crawler: Crawler) -> ArchiveStore:
+    """The crawl's one :class:`ArchiveStore` (root ``POSTCRAWL_DATA_DIR``), closed with the spider."""
+    store = _ARCHIVES.get(crawler)
+    if store is None:
+        root = Path(crawler.settings.get("POSTCRAWL_DATA_DIR") or "data")
+        store = ArchiveStore(root, fsync=crawler.settings.getbool("POSTCRAWL_FSYNC", True))
+        _ARCHIVES[crawler] = store
+
+        def close(*_: object) -> None:
+            if _ARCHIVES.pop(crawler, None) is not None:
+                store.close()
+
+        # engine_stopped comes after every spider_closed handler, some of which still use
+        # the archive (the frontier's failure count, the run summary).
+        crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
+    return store
+
+
+def stop_for_archive_error(crawler: Crawler, error: str) -> None:
+    """Close the crawl (finish reason ``archive_error``) once the archive cannot be written:
+    every further write would fail the same way. The error goes into the stats for the run
+    summary and the crawl command's exit status."""
+    assert crawler.stats is not None
+    if crawler.stats.get_value(ARCHIVE_ERROR_KEY):
+        return
+    logger.error("%s; stopping the crawl", error)
+    crawler.stats.set_value(ARCHIVE_ERROR_KEY, error)
+    if crawler.engine is not None:
+        deferred_from_coro(crawler.engine.close_spider_async(reason="archive_error"))
