@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import weakref
-from pathlib import Path
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -14,6 +13,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from postcrawl.archive import ArchiveStore
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
+from postcrawl.paths import data_dir_setting
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def archive_for(crawler: Crawler) -> ArchiveStore:
     """The crawl's one :class:`ArchiveStore` (root ``POSTCRAWL_DATA_DIR``), closed with the spider."""
     store = _ARCHIVES.get(crawler)
     if store is None:
-        root = Path(crawler.settings.get("POSTCRAWL_DATA_DIR") or "data")
+        root = data_dir_setting(crawler.settings)
         store = ArchiveStore(root, fsync=crawler.settings.getbool("POSTCRAWL_FSYNC", True))
         _ARCHIVES[crawler] = store
 

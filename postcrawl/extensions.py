@@ -14,6 +14,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
+from postcrawl.paths import data_dir_setting
+
 logger = logging.getLogger(__name__)
 
 FAILURES_KEY = "postcrawl/failures"
@@ -249,7 +251,7 @@ class RunReport:
         stats = self.crawler.stats
         final = dict(stats.get_stats())
         final["finish_reason"] = reason
-        root = Path(settings.get("POSTCRAWL_DATA_DIR") or "data")
+        root = data_dir_setting(settings)
         self.entry = runs.spider_entry(
             spider.name,
             final,

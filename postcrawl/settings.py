@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from postcrawl import __version__
+from postcrawl.paths import default_data_dir
 
 BOT_NAME = "postcrawl"
 # Our `scrapy crawl` (postcrawl/commands/crawl.py): checks arguments and the archive first, and
@@ -48,7 +49,7 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # on by default in Scrapy 2.19: runs Python code sent over HTTP
 
 # --- The archive ----------------------------------------------------------------------------
-POSTCRAWL_DATA_DIR = os.environ.get("POSTCRAWL_DATA_DIR", "data")
+POSTCRAWL_DATA_DIR = str(default_data_dir())  # $POSTCRAWL_DATA_DIR, else data/
 POSTCRAWL_FSYNC = True
 ITEM_PIPELINES = {
     "postcrawl.pipelines.extract.ExtractPipeline": 100,

@@ -36,6 +36,8 @@ from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from postcrawl.paths import data_dir_setting
+
 logger = logging.getLogger(__name__)
 
 WARC_DIR = "warc"
@@ -83,7 +85,7 @@ class WarcRecorder:
         settings = crawler.settings
         if not settings.getbool("POSTCRAWL_WARC_ENABLED", True):
             raise NotConfigured
-        root = Path(settings.get("POSTCRAWL_DATA_DIR") or "data")
+        root = data_dir_setting(settings)
         name = crawler.spidercls.name if crawler.spidercls else "crawl"
         recorder = cls(root, name, settings.getbool("POSTCRAWL_FSYNC", True))
         crawler.signals.connect(recorder.response_received, signal=signals.response_received)

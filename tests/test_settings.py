@@ -94,3 +94,24 @@ def test_backoff_is_off_without_a_base() -> None:
         )
 
 
+
+
+def test_the_data_dir_default_is_defined_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from postcrawl.paths import data_dir_setting, default_data_dir
+
+    monkeypatch.delenv("POSTCRAWL_DATA_DIR", raising=False)
+    assert default_data_dir() == Path("data")
+    assert data_dir_setting(Settings({"POSTCRAWL_DATA_DIR": None})) == Path("data")
+    monkeypatch.setenv("POSTCRAWL_DATA_DIR", "/srv/archive")
+    assert default_data_dir() == Path("/srv/archive")
+    assert data_dir_setting(Settings({"POSTCRAWL_DATA_DIR": "/x"})) == Path("/x")
+    # Every reader of the setting goes through postcrawl.paths (no second "data" default).
+    from tests.conftest import ROOT
+
+    literal = '"POSTCRAWL_DATA_DIR") or "data"'
+    offenders = [
+        str(p) for p in (ROOT / "postcrawl").rglob("*.py") if literal in p.read_text("utf-8")
+    ]
+    assert offenders == []

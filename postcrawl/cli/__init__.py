@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from postcrawl.paths import default_data_dir
 from postcrawl.wording import plural
 
 __all__ = ["CliError", "add_data_dir", "data_dir", "plural"]
@@ -56,7 +56,7 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 
 def data_dir(args: argparse.Namespace, *, must_exist: bool = True) -> Path:
     """The archive root the user named; a clear error when it is missing or holds no archive."""
-    root: Path = args.data_dir or Path(os.environ.get("POSTCRAWL_DATA_DIR") or "data")
+    root: Path = args.data_dir or default_data_dir()
     if must_exist:
         if not root.is_dir():
             raise CliError(

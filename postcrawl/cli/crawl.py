@@ -20,10 +20,10 @@ import logging
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from postcrawl.cli import CliError
+from postcrawl.paths import data_dir_setting
 
 GROUPS = ("bureaus", "aggregators")
 
@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
             except SpiderArgumentError as exc:
                 raise CliError(str(exc), 2) from None
 
-    root = Path(settings.get("POSTCRAWL_DATA_DIR") or "data")
+    root = data_dir_setting(settings)
     wait = settings.getbool("POSTCRAWL_RUN_LOCK_WAIT") if args.wait is None else args.wait
     lock = RunLock(root, wait=wait)
     try:

@@ -27,6 +27,7 @@ from scrapy.exceptions import UsageError
 
 from postcrawl.archive import ArchiveError, ArchiveStore
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
+from postcrawl.paths import data_dir_setting
 from postcrawl.runlock import RunLock, RunLocked
 from postcrawl.spiders.base import SpiderArgumentError
 
@@ -76,7 +77,7 @@ class Command(ScrapyCrawl):
             except SpiderArgumentError as exc:
                 raise UsageError(str(exc), print_help=False) from None
         assert self.settings is not None
-        root = Path(self.settings.get("POSTCRAWL_DATA_DIR") or "data")
+        root = data_dir_setting(self.settings)
         lock = RunLock(root, wait=self.settings.getbool("POSTCRAWL_RUN_LOCK_WAIT"))
         try:
             lock.acquire()

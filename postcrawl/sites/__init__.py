@@ -6,14 +6,14 @@ from urllib.parse import urlsplit
 
 from postcrawl.sites.aggregators import AGGREGATORS
 from postcrawl.sites.bureaus import BUREAU_SITES
-from postcrawl.sites.model import PageRules, Site, SiteKind
+from postcrawl.sites.model import PageRules, Site
 
 SITES: dict[str, Site] = {site.name: site for site in (*BUREAU_SITES, *AGGREGATORS)}
 
 
 def generic_site(host: str) -> Site:
     """The site used for a URL no row claims: trafilatura alone, the host as its name."""
-    return Site(name="generic", display_name=host or "unknown", domain=host, kind="generic")
+    return Site(name="generic", display_name=host or "unknown", domain=host)
 
 
 def site_for_url(url: str) -> Site:
@@ -33,4 +33,4 @@ def get_site(name: str) -> Site:
         raise KeyError(f"unknown site {name!r}; known: {', '.join(sorted(SITES))}") from None
 
 
-__all__ = ["SITES", "PageRules", "Site", "SiteKind", "generic_site", "get_site", "site_for_url"]
+__all__ = ["SITES", "PageRules", "Site", "generic_site", "get_site", "site_for_url"]

@@ -88,7 +88,6 @@ TXYDDY = Aggregator(
         name="txyddy",
         display_name="通讯邮递调研网",
         domain="txyddy.org.cn",
-        kind="aggregator",
         # guess: no HTML capture of this site is known; the seeds give its text only.
         rules=PageRules(
             body=("div.content", "div.article-content", "div.main_left"),
@@ -115,7 +114,6 @@ E0734 = Aggregator(
         name="e0734",
         display_name="中国衡阳新闻网",
         domain="e0734.com",
-        kind="aggregator",
         # guess: the article layout (the seed gives the text and its chrome lines only).
         rules=PageRules(
             body=("div.article div.content", "div.content"),
@@ -173,7 +171,6 @@ SXRB = Aggregator(
         name="sxrb",
         display_name="山西新闻网",
         domain="sxrb.com",
-        kind="aggregator",
         versions=(SXRB_V1, SXRB_V2),
         rules=merged_rules((SXRB_V1, SXRB_V2)),
         topic_keywords=POSTAL_KEYWORDS,
@@ -202,7 +199,6 @@ DEZHOU = Aggregator(
         name="dezhou",
         display_name="德州新闻网",
         domain="dezhoudaily.com",  # seen
-        kind="aggregator",
         # guess: no capture of the article layout (the seed gives text and chrome lines).
         rules=PageRules(
             body=("div.article-content",),

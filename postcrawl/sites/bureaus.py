@@ -118,7 +118,6 @@ class Bureau:
             name=self.spider_name,
             display_name=self.display_name,
             domain=self.domain,
-            kind="bureau",
             rules=CMS_RULES,
             official=True,
             path_prefix="/",

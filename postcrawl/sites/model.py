@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Literal
 
-SiteKind = Literal["bureau", "aggregator", "generic"]
 # How well a fact in a row is supported: "seen" (a public crawler or capture shows it),
 # "seen-weak" (only machine-made dumps), "inferred" (reasoned from seen facts), "guess".
 Evidence = Literal["seen", "seen-weak", "inferred", "guess"]
@@ -82,7 +81,6 @@ class Site:
     name: str
     display_name: str
     domain: str
-    kind: SiteKind
     rules: PageRules = field(default_factory=PageRules)
     official: bool = False
     path_prefix: str = "/"
