@@ -49,7 +49,8 @@ def test_scrapy_list_shows_every_bureau() -> None:
     loader = SpiderLoader.from_settings(get_project_settings())
     names = set(loader.list())
     assert {b.spider_name for b in BUREAUS} <= names
-    assert len(BUREAUS) == 32 and "gd_spb" in names and "spb" in names
+    # The national bureau, 31 provinces and the Hangzhou city bureau.
+    assert len(BUREAUS) == 33 and {"gd_spb", "spb", "zjhz_spb"} <= names
     assert loader.load("gd_spb").site.official
 
 

@@ -5,11 +5,15 @@ One test parametrized over all sites (as Fundus does): adding a site's fixture a
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from postcrawl.boilerplate import RULES, chrome_rule
-from postcrawl.extraction import extract_article
+from postcrawl.extraction import Extracted, extract_article
 from postcrawl.normalize import normalize_extracted
+from postcrawl.sites import SITES, PageRules, site_for_url
+from postcrawl.sites.bureaus import BUREAUS
 from postcrawl.textnorm import traditional_count
 from tests.conftest import Fixture, fixture_named, page_fixtures
 
@@ -17,9 +21,34 @@ FIELDS = ("site", "title", "published", "source", "author", "original_url")
 FIXTURES = page_fixtures()
 
 
+def read(fx: Fixture) -> Extracted:
+    """The fixture page read as the crawl reads it: with its site's rules for the page's
+    generation (:meth:`Site.for_path`), then normalized."""
+    site = site_for_url(fx.url).for_path(urlsplit(fx.url).path)
+    return normalize_extracted(extract_article(fx.html.read_bytes(), fx.url, site=site))
+
+
+def test_every_site_rule_set_has_a_fixture() -> None:
+    """As Fundus does for publishers: every set of page rules a site row uses (each page
+    generation's, for a versioned site) is exercised by at least one saved page, and every
+    site outside the bureau family (which shares one rule set) has saved pages of its own.
+    A new site row without a fixture fails here instead of going untested."""
+    covered = {site_for_url(fx.url).for_path(urlsplit(fx.url).path).rules for fx in FIXTURES}
+    needed = {}
+    for site in SITES.values():
+        for rules in [v.rules for v in site.versions] or [site.rules]:
+            if rules != PageRules():
+                needed.setdefault(rules, site.name)
+    missing = sorted(name for rules, name in needed.items() if rules not in covered)
+    assert missing == [], f"page rules with no fixture (see tests/fixtures/README.md): {missing}"
+    family = {b.spider_name for b in BUREAUS}
+    with_pages = {fx.html.parent.name for fx in FIXTURES}
+    assert sorted(set(SITES) - family - with_pages) == []
+
+
 @pytest.mark.parametrize("fx", FIXTURES, ids=[f.id for f in FIXTURES])
 def test_extraction_matches_expected(fx: Fixture) -> None:
-    article = normalize_extracted(extract_article(fx.html.read_bytes(), fx.url))
+    article = read(fx)
     got = {name: getattr(article, name) for name in FIELDS}
     want = {name: fx.expected.get(name) for name in FIELDS}
     assert got == want
@@ -30,7 +59,7 @@ def test_extraction_matches_expected(fx: Fixture) -> None:
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=[f.id for f in FIXTURES])
 def test_no_chrome_reaches_the_body(fx: Fixture) -> None:
-    article = normalize_extracted(extract_article(fx.html.read_bytes(), fx.url))
+    article = read(fx)
     for paragraph in article.paragraphs:
         assert chrome_rule(paragraph) is None, paragraph
         assert paragraph != article.title

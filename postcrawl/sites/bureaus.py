@@ -201,5 +201,11 @@ PROVINCES: tuple[Bureau, ...] = (
     _province("xj", "新疆", "新疆维吾尔自治区"),
 )
 
-BUREAUS: tuple[Bureau, ...] = (NATIONAL, *PROVINCES)
+# City bureaus have subdomains of their own (zjhz.spb.gov.cn, linked from the Zhejiang site:
+# seen, linked only). Adding one is this one line; discovery finds its prefix and channels.
+CITY_BUREAUS: tuple[Bureau, ...] = (
+    Bureau(code="zjhz", display_name="杭州市邮政管理局", province="浙江", prefix_evidence="guess"),
+)
+
+BUREAUS: tuple[Bureau, ...] = (NATIONAL, *PROVINCES, *CITY_BUREAUS)
 BUREAU_SITES: tuple[Site, ...] = tuple(b.site for b in BUREAUS)
