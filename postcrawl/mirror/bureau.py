@@ -342,9 +342,13 @@ _WORDS = [
 ]
 
 
-def article_text(bureau: Bureau, key: int, year: int | None = None) -> tuple[str, tuple[str, ...]]:
+def article_text(
+    bureau: Bureau, key: int, year: int | None = None, min_chars: int = 0
+) -> tuple[str, tuple[str, ...]]:
     """A generated title and body for article number *key* (each key a different body), about
-    the quarter before *year*'s publication. Deterministic per bureau and key."""
+    the quarter before *year*'s publication, with paragraphs of further work added until the
+    body has *min_chars* characters (the seeds average about 2,500). Deterministic per bureau
+    and key."""
     rng = random.Random(f"{bureau.code}-{key}")
     city = _CITIES[key % len(_CITIES)]
     topic = _TOPICS[(key // len(_CITIES)) % len(_TOPICS)]
@@ -370,6 +374,10 @@ def article_text(bureau: Bureau, key: int, year: int | None = None) -> tuple[str
         f"{details(4)}。",
         f"下一步，{city}市邮政管理局将{details(3)}，推动全市邮政快递业高质量发展（第{key}号）。",
     )
+    openers = ("在推进", "在落实", "围绕", "针对", "结合")
+    while sum(len(p) for p in paragraphs) < min_chars:
+        extra = f"{rng.choice(openers)}{clause()}方面，{city}市邮政管理局{details(4)}。"
+        paragraphs = (*paragraphs[:-1], extra, paragraphs[-1])
     return f"{city}局{topic}", paragraphs
 
 
@@ -390,8 +398,10 @@ class BureauMirror:
         layout: MirrorLayout | None = None,
         api: bool = True,
         nav: bool = True,
+        body_chars: int = 0,
     ) -> None:
         self.bureau = bureau if isinstance(bureau, Bureau) else bureau_named(bureau)
+        self.body_chars = body_chars  # a floor on each article's length (benchmarks: seed-like)
         self.layout = layout or standard_layout(self.bureau.hint_prefix)
         self.page_size = page_size
         self.faults = faults
@@ -424,7 +434,9 @@ class BureauMirror:
         channels = self.channels
         channel = channels[position % len(channels)]
         text_key = key - 1 if fault == "duplicate" else key
-        title, paragraphs = article_text(self.bureau, text_key, published.year)
+        title, paragraphs = article_text(
+            self.bureau, text_key, published.year, min_chars=self.body_chars
+        )
         old = published.date() < MIGRATION
         shape: Shape = "cms"
         if old and key % 2 == 0:
