@@ -102,9 +102,6 @@ POSTCRAWL_PROGRESS_INTERVAL = 30.0
 POSTCRAWL_STATS_FILE = None  # a path: the final stats as JSON, written at spider close
 POSTCRAWL_WARC_ENABLED = True  # raw responses in data/warc/, for re-extraction
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
-# Scrapy parses every callback's source for a `return value` in a generator, per response;
-# the spiders have none, and the check costs CPU on the one reactor thread.
-WARN_ON_GENERATOR_RETURN_VALUE = False
 LOG_FORMATTER = "postcrawl.logformatter.OneLineLogFormatter"  # a dropped item: URL and reason
 
 # --- Runtime --------------------------------------------------------------------------------
