@@ -8,10 +8,12 @@ short by a crash or a full disk:
 3. the temp file renamed into its day folder;
 4. the index rows and the index's manifest offset, in one SQLite transaction.
 
-Opening the archive recovers from a crash at any of these points: a torn manifest tail is cut
-off, manifest lines past the index's offset are replayed through the same code as a live write
-(:func:`postcrawl.archive.records.apply`), finishing their renames, and temp files no manifest
-line names are removed. So no change is half-done, and a stored hash never gets a second file.
+Opening the archive recovers from a crash at any of these points, and each write first replays
+the lines another process left unapplied (:mod:`postcrawl.archive.recovery`): a torn manifest
+tail is cut off, manifest lines past the index's offset are replayed through the same code as a
+live write (:func:`postcrawl.archive.records.apply`), finishing their renames, and temp files no
+manifest line names are removed. So no change is half-done, and a stored hash never gets a
+second file.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -32,6 +34,7 @@ from postcrawl.archive import records
 from postcrawl.archive.files import ArticleFiles
 from postcrawl.archive.manifest import Manifest
 from postcrawl.archive.matching import Match, Relation, find_match
+from postcrawl.archive.recovery import Replayer, ReplayReport
 from postcrawl.extraction import Extracted
 from postcrawl.failpoints import failpoint
 from postcrawl.frontier import SqliteFrontier
@@ -87,27 +90,6 @@ class StoreResult:
     similarity: float | None = None
 
 
-@dataclass
-class ReplayReport:
-    """What replaying manifest lines did (on opening the archive, or in a rebuild)."""
-
-    torn_bytes: int = 0
-    temp_removed: int = 0
-    lines: int = 0
-    articles: int = 0
-    replaced: int = 0
-    urls: int = 0
-    skipped_urls: int = 0
-    bad_lines: int = 0
-    missing_files: list[str] = field(default_factory=list)
-    missing_records: list[records.Record] = field(default_factory=list)
-    duplicate_files_removed: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.torn_bytes or self.temp_removed or self.lines)
-
-
 class ArchiveStore:
     """Writes articles into an archive root and answers what it holds.
 
@@ -139,6 +121,7 @@ class ArchiveStore:
                 self.conn = index.connect(self.root / INDEX)
                 self.neardup = NearDupIndex(self.conn)
                 self.frontier = SqliteFrontier(self.conn)
+                self._replayer = Replayer(self.conn, self.neardup, self.files, self.manifest)
                 if recover:
                     self.recovery = self.recover()
         except BaseException:
@@ -177,102 +160,14 @@ class ArchiveStore:
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
-    # -- recovery --------------------------------------------------------------------------
+    # -- recovery (postcrawl.archive.recovery) ---------------------------------------------
     def recover(self) -> ReplayReport:
         """Bring the index up to the manifest after a crash (archive lock held)."""
-        report = ReplayReport(torn_bytes=self.manifest.repair_tail())
-        if report.torn_bytes:
-            logger.warning("manifest: cut off a torn last line (%d bytes)", report.torn_bytes)
-        offset = index.manifest_offset(self.conn)
-        if offset is None and index.count_articles(self.conn) > 0:
-            # An index from before manifest offsets: replaying everything is the safe way.
-            with index.transaction(self.conn):
-                index.clear(self.conn)
-                self.neardup.clear()
-            offset = 0
-        self.replay(offset or 0, report)
-        for temp in self.files.temp_files():
-            temp.unlink(missing_ok=True)  # written, but its manifest line never was
-            report.temp_removed += 1
-        if report.lines or report.temp_removed:
-            logger.warning(
-                "recovered the archive at %s: replayed %d manifest lines, removed %d temp files",
-                self.root,
-                report.lines,
-                report.temp_removed,
-            )
-        return report
+        return self._replayer.recover()
 
     def replay(self, start: int, report: ReplayReport) -> None:
-        """Apply the manifest from byte *start* to the index, in one transaction."""
-        # Files a later line replaces are gone from disk by design; their records still
-        # apply (without a body), so that the URLs seen for them move on to the replacement.
-        retired = {
-            str(r["replaces_path"])
-            for r, _ in self.manifest.records(start)
-            if r is not None and r.get("event") == "article" and r.get("replaces_path")
-        }
-        with index.transaction(self.conn):
-            end = start
-            for record, end in self.manifest.records(start):  # noqa: B007 - the last end counts
-                report.lines += 1
-                if record is None:
-                    report.bad_lines += 1
-                    continue
-                self._replay_one(record, report, retired)
-            index.set_manifest_offset(self.conn, end)
-
-    def _replay_one(
-        self, record: records.Record, report: ReplayReport, retired: set[str]
-    ) -> None:
-        event = record.get("event")
-        if event != "article":
-            applied = records.apply(self.conn, record, self.neardup)
-            if event == "url":
-                report.urls += applied
-            elif event == "skip":
-                report.skipped_urls += 1
-            elif event == "lost":
-                report.missing_files = [p for p in report.missing_files if p != record.get("path")]
-            else:
-                report.bad_lines += 1
-            return
-        rel = str(record.get("path") or "")
-        body_hash = str(record.get("hash") or "")
-        if not self.files.exists(rel) and self.files.temp_path(body_hash).is_file():
-            self.files.place(body_hash, rel)  # the crash came between commit and rename
-        try:
-            doc = document.parse(self.files.read(rel))
-        except (OSError, ValueError):
-            if rel not in retired:
-                report.missing_files.append(rel)
-                report.missing_records.append(record)
-                return
-            doc = document.Document(str(record.get("title") or ""), None, "", ())
-        stored_at = index.article_path(self.conn, body_hash)
-        if not record.get("replaces") and stored_at not in (None, rel):
-            # A second file for a stored hash (left by versions before recovery existed):
-            # the first stays, this one is a further URL of it.
-            sighting = {**record, "event": "url", "relation": "duplicate", "similarity": 1.0}
-            records.apply(self.conn, sighting, self.neardup)
-            self.files.unlink(rel)
-            report.duplicate_files_removed.append(rel)
-            return
-        records.apply(self.conn, record, self.neardup, list(doc.paragraphs))
-        if record.get("replaces"):
-            old = str(record.get("replaces_path") or "")
-            if old and old != rel:
-                self.files.unlink(old)
-            report.replaced += 1
-        else:
-            report.articles += 1
-
-    def _catch_up(self) -> None:
-        """Replay lines another process appended but did not apply (it crashed); lock held."""
-        offset = index.manifest_offset(self.conn) or 0
-        if self.manifest.size() > offset:
-            self.manifest.repair_tail()
-            self.replay(offset, ReplayReport())
+        """Apply the manifest from byte *start* to the index, in one transaction (lock held)."""
+        self._replayer.replay(start, report)
 
     # -- queries ---------------------------------------------------------------------------
     def path_for_hash(self, body_hash: str) -> str | None:
@@ -299,7 +194,7 @@ class ArchiveStore:
             raise ValueError("article is not normalized: no body hash")
         crawled_at = crawled_at or utc_now()
         with self.locked(), _fatal_io(self.root):
-            self._catch_up()
+            self._replayer.catch_up()
             match = self.find_match(article)
             if match is not None and not match.superseded_by(official):
                 self._sighting(
@@ -356,7 +251,7 @@ class ArchiveStore:
             raise ValueError("article is not normalized: no body hash")
         crawled_at = crawled_at or utc_now()
         with self.locked(), _fatal_io(self.root):
-            self._catch_up()
+            self._replayer.catch_up()
             old_path = self.path_for_hash(old_hash)
             current = index.url_hash(self.conn, article.url)
             existing = self.path_for_hash(article.body_hash)
@@ -425,7 +320,7 @@ class ArchiveStore:
         also seen at ``article.url``: a repost, a second URL, a near-duplicate, a redirect."""
         target = body_hash or article.body_hash
         with self.locked(), _fatal_io(self.root):
-            self._catch_up()
+            self._replayer.catch_up()
             path = self.path_for_hash(target)
             if path is None:
                 raise KeyError(f"no archived article with hash {target}")
@@ -439,7 +334,7 @@ class ArchiveStore:
         so incremental crawls do not fetch it again. Failures are not recorded here."""
         record = records.skip_record(url, site, reason, crawled_at or utc_now())
         with self.locked(), _fatal_io(self.root):
-            self._catch_up()
+            self._replayer.catch_up()
             self._append_and_apply(record)
             if not self._seen_in_index:
                 self.seen.mark(url, None, "skipped", record["crawled_at"])
@@ -466,4 +361,3 @@ class ArchiveStore:
         with index.transaction(self.conn):
             records.apply(self.conn, record, self.neardup)
             index.set_manifest_offset(self.conn, end)
-
