@@ -544,56 +544,85 @@ def _hint_for(bureau: Bureau, codes: Sequence[str]) -> Channel | None:
 
 
 def probe_bureau(bureau: Bureau, fetcher: Fetcher, base_url: str | None = None) -> SiteReport:
-    """Probe one bureau site (its mirror at *base_url*, if given)."""
+    """Probe one bureau site (its mirror at *base_url*, if given): its home page, navigation,
+    one list's rows and channel id, the search API for that id, and one article."""
     real = f"https://{bureau.domain}"
     root = Root(real, (base_url or real).rstrip("/"))
     report = SiteReport(bureau.spider_name, "bureau", root.base)
     started = time.monotonic()
     fetcher.begin_site()
+    home = _probe_home(report, fetcher, root)
+    links = _probe_navigation(report, home)
+    home_prefix = _home_prefix(root.canonical(home.url)) if home is not None else None
+    candidates = _list_candidates(report, bureau, root, links, home_prefix)
+    listing, chosen, entries = _probe_list_rows(report, fetcher, root, candidates)
+    channel_id = _probe_channel_id(report, bureau, listing, chosen)
+    api_entries = _probe_api(report, fetcher, root, channel_id)
+    _probe_article(report, fetcher, root, bureau.site, entries or api_entries)
+    report.requests = fetcher.site_requests
+    report.seconds = time.monotonic() - started
+    return report
 
-    # 1. the home page
+
+def _probe_home(report: SiteReport, fetcher: Fetcher, root: Root) -> FetchResult | None:
+    """Step 1, the home page (after any JavaScript stubs): the answer, or ``None``."""
     home = report.step("home page")
     answer, hops = _get_page(fetcher, root, root.url("/"))
     report.figures["robots"] = fetcher.robots(root.url("/"))[1]
-    links: list[ChannelLink] = []
-    home_prefix: str | None = None
-    nav = report.step("navigation")
     if not answer.ok:
         home.fail(answer.reason())
+        return None
+    home_url = root.canonical(answer.url)
+    home.ok(home_url + (f" ({hops} JS stub{'s' * (hops > 1)})" if hops else ""))
+    report.figures["home"] = home_url
+    return answer
+
+
+def _probe_navigation(report: SiteReport, home: FetchResult | None) -> list[ChannelLink]:
+    """Step 2, the home page's navigation: the channel lists it links to."""
+    nav = report.step("navigation")
+    if home is None:
         nav.detail = "no home page"
-    else:
-        home_url = root.canonical(answer.url)
-        home_prefix = _home_prefix(home_url)
-        home.ok(home_url + (f" ({hops} JS stub{'s' * (hops > 1)})" if hops else ""))
-        report.figures["home"] = home_url
-        # 2. its navigation
-        try:
-            links = discover_channels(answer.body, answer.url, answer.charset)
-        except ExtractionError as exc:
-            nav.fail(f"home page unreadable ({exc})")
-        else:
-            if links:
-                labels = [link.label or "/".join(link.codes) for link in links]
-                shown = ", ".join(labels[:LABELS_SHOWN]) + (
-                    ", …" if len(labels) > LABELS_SHOWN else ""
-                )
-                nav.ok(f"{len(links)} lists: {shown}")
-                report.figures["channels"] = len(links)
-                report.figures["channel_labels"] = labels[:LABELS_SHOWN]
-            else:
-                nav.fail("no channel lists found")
+        return []
+    try:
+        links = discover_channels(home.body, home.url, home.charset)
+    except ExtractionError as exc:
+        nav.fail(f"home page unreadable ({exc})")
+        return []
+    if not links:
+        nav.fail("no channel lists found")
+        return []
+    labels = [link.label or "/".join(link.codes) for link in links]
+    shown = ", ".join(labels[:LABELS_SHOWN]) + (", …" if len(labels) > LABELS_SHOWN else "")
+    nav.ok(f"{len(links)} lists: {shown}")
+    report.figures["channels"] = len(links)
+    report.figures["channel_labels"] = labels[:LABELS_SHOWN]
+    return links
+
+
+def _list_candidates(
+    report: SiteReport,
+    bureau: Bureau,
+    root: Root,
+    links: Sequence[ChannelLink],
+    home_prefix: str | None,
+) -> list[ChannelLink]:
+    """The lists to read (the navigation's, else the row's hints) and the row changes the
+    navigation (or the home page's address) suggests."""
     where = "its navigation" if links else "the home page's address"
     report.suggestions += _row_suggestions(bureau, links, home_prefix, where)
     if links:
-        candidates = [ChannelLink(root.canonical(link.url), link.label) for link in links]
         report.figures["lists_from"] = "navigation"
-    else:
-        candidates = _hinted_lists(bureau, root)
-        report.figures["lists_from"] = "row hints"
+        return [ChannelLink(root.canonical(link.url), link.label) for link in links]
+    report.figures["lists_from"] = "row hints"
+    return _hinted_lists(bureau, root)
 
-    # 3. one list's rows, 4. its more-link's channel id
-    rows = report.step("list rows")
-    chan = report.step("channel id", fatal=False)
+
+def _read_a_list(
+    fetcher: Fetcher, root: Root, candidates: Sequence[ChannelLink]
+) -> tuple[ListPage | None, ChannelLink | None, list[str]]:
+    """The first of (up to LIST_TRIES) *candidates* with rows or a more-link, else the last
+    one readable; and why each unreadable one failed."""
     listing: ListPage | None = None
     chosen: ChannelLink | None = None
     tried: list[str] = []
@@ -610,69 +639,93 @@ def probe_bureau(bureau: Bureau, fetcher: Fetcher, base_url: str | None = None) 
         listing, chosen = parsed, link
         if parsed.entries or parsed.more is not None:
             break  # a list without rows or a more-link holds no articles: try the next
-    entries: list[ListEntry] = []
-    channel_id: str | None = None
+    return listing, chosen, tried
+
+
+def _probe_list_rows(
+    report: SiteReport, fetcher: Fetcher, root: Root, candidates: Sequence[ChannelLink]
+) -> tuple[ListPage | None, ChannelLink | None, list[ListEntry]]:
+    """Step 3, one list's rows: the list read, its link and its rows."""
+    rows = report.step("list rows")
+    listing, chosen, tried = _read_a_list(fetcher, root, candidates)
     if chosen is None or listing is None:
         rows.fail(tried[0] if tried else "no channel list to read")
+        return None, None, []
+    label = chosen.label or "/".join(chosen.codes)
+    report.figures["list"] = {
+        "url": chosen.url,
+        "label": chosen.label,
+        "codes": list(chosen.codes),
+    }
+    entries = [ListEntry(root.canonical(e.url), e.title, e.published) for e in listing.entries]
+    report.figures["list"]["rows"] = len(entries)
+    if entries:
+        rows.ok(f"{len(entries)} rows ({label})")
     else:
-        label = chosen.label or "/".join(chosen.codes)
-        report.figures["list"] = {
-            "url": chosen.url,
-            "label": chosen.label,
-            "codes": list(chosen.codes),
-        }
-        entries = [ListEntry(root.canonical(e.url), e.title, e.published) for e in listing.entries]
-        report.figures["list"]["rows"] = len(entries)
-        if entries:
-            rows.ok(f"{len(entries)} rows ({label})")
-        else:
-            rows.fail(f"none ({label})")
-        hint = _hint_for(bureau, chosen.codes)
-        if listing.more is not None:
-            channel_id = listing.more.channel_id
-            report.figures["list"].update(channel_id=channel_id, code=listing.more.code)
-            chan.ok(f"{listing.more.code or '?'} {channel_id}")
-            if hint and hint.api_id and hint.api_id != channel_id:
-                report.suggestions.append(
-                    f"row hint channel {hint.path} has api_id {hint.api_id}, its list names "
-                    f"{channel_id}: update the {bureau.code} row of postcrawl/sites/bureaus.py"
-                )
-        elif hint and hint.api_id:
-            channel_id = hint.api_id
-            chan.fail(f"no more-link; the row's hint {hint.api_id} is tried", fatal=False)
-        else:
-            chan.fail("no more-link naming a channel id (only the static rows are crawlable)")
+        rows.fail(f"none ({label})")
+    return listing, chosen, entries
 
-    # 5. the search API for that id
+
+def _probe_channel_id(
+    report: SiteReport, bureau: Bureau, listing: ListPage | None, chosen: ChannelLink | None
+) -> str | None:
+    """Step 4, the list's more-link's channel id (else the row's hint for that list)."""
+    chan = report.step("channel id", fatal=False)
+    if chosen is None or listing is None:
+        return None
+    hint = _hint_for(bureau, chosen.codes)
+    if listing.more is not None:
+        channel_id = listing.more.channel_id
+        report.figures["list"].update(channel_id=channel_id, code=listing.more.code)
+        chan.ok(f"{listing.more.code or '?'} {channel_id}")
+        if hint and hint.api_id and hint.api_id != channel_id:
+            report.suggestions.append(
+                f"row hint channel {hint.path} has api_id {hint.api_id}, its list names "
+                f"{channel_id}: update the {bureau.code} row of postcrawl/sites/bureaus.py"
+            )
+        return channel_id
+    if hint and hint.api_id:
+        chan.fail(f"no more-link; the row's hint {hint.api_id} is tried", fatal=False)
+        return hint.api_id
+    chan.fail("no more-link naming a channel id (only the static rows are crawlable)")
+    return None
+
+
+def _probe_api(
+    report: SiteReport, fetcher: Fetcher, root: Root, channel_id: str | None
+) -> list[ListEntry]:
+    """Step 5, the search API for the channel id: its first page's rows. A list that showed
+    no rows is not fatal when the API lists the channel."""
     api = report.step("API", fatal=False)
-    api_entries: list[ListEntry] = []
-    if channel_id is None:
-        api.detail = "no channel id"
-    else:
-        answer = fetcher.get(api_url(root.base, channel_id, 1))
-        if not answer.ok:
-            api.fail(answer.reason())
-        else:
-            try:
-                result = parse_api_page(answer.body, answer.url)
-            except ExtractionError:
-                api.fail("not JSON")
-            else:
-                report.figures["api_total"] = result.total
-                api_entries = result.entries
-                if result.entries:
-                    api.ok(f"total {result.total}")
-                else:
-                    api.fail(f"no results (total {result.total})")
-    if rows.status == "FAIL" and rows.detail.startswith("none") and api_entries:
+    entries = _api_entries(api, report, fetcher, root, channel_id)
+    rows = report.steps["list rows"]
+    if rows.status == "FAIL" and rows.detail.startswith("none") and entries:
         rows.fatal = False
         rows.detail += "; the API lists the channel"
+    return entries
 
-    # 6. one article
-    _probe_article(report, fetcher, root, bureau.site, entries or api_entries)
-    report.requests = fetcher.site_requests
-    report.seconds = time.monotonic() - started
-    return report
+
+def _api_entries(
+    api: Step, report: SiteReport, fetcher: Fetcher, root: Root, channel_id: str | None
+) -> list[ListEntry]:
+    if channel_id is None:
+        api.detail = "no channel id"
+        return []
+    answer = fetcher.get(api_url(root.base, channel_id, 1))
+    if not answer.ok:
+        api.fail(answer.reason())
+        return []
+    try:
+        result = parse_api_page(answer.body, answer.url)
+    except ExtractionError:
+        api.fail("not JSON")
+        return []
+    report.figures["api_total"] = result.total
+    if result.entries:
+        api.ok(f"total {result.total}")
+    else:
+        api.fail(f"no results (total {result.total})")
+    return result.entries
 
 
 # -- aggregators ---------------------------------------------------------------------------

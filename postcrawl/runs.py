@@ -152,6 +152,218 @@ def yield_of(entry: Mapping[str, Any]) -> int:
     return int(entry.get("list_rows") or 0) + int(entry.get("articles_extracted") or 0)
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What the monitor rules judge: one spider's run, with the thresholds in force."""
+
+    spider: str
+    counts: Mapping[str, Any]
+    finish_reason: str | None
+    t: Mapping[str, float]
+    earlier: list[int]
+    problem: str | None
+
+    def finding(self, rule: str, severity: Status, message: str, **figures: Any) -> Finding:
+        return Finding(self.spider, rule, severity, message, figures)
+
+    @property
+    def enough(self) -> bool:
+        """Whether enough articles were fetched for the share rules to judge."""
+        return self.counts["articles_fetched"] >= self.t["POSTCRAWL_MONITOR_MIN_ARTICLES"]
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _rule_run_problem(run: _Run) -> Finding | None:
+    """No answer from the site, the archive failed, ended early; or an unusual finish reason."""
+    reason = run.finish_reason
+    if run.problem:
+        return run.finding("run-problem", "broken", run.problem, finish_reason=reason)
+    if reason not in (None, "finished") and not str(reason).startswith("closespider_"):
+        return run.finding(
+            "finish-reason",
+            "broken",
+            f"finished with {reason!r}, not 'finished'",
+            finish_reason=reason,
+        )
+    return None
+
+
+def _rule_no_list_rows(run: _Run) -> Finding | None:
+    counts = run.counts
+    rows, lists = counts["list_rows"], counts["lists_read"]
+    # Lists read and empty; or nothing read at all (a resumed JOBDIR run reads no lists but
+    # fetches what its queue held).
+    if rows != 0 or run.problem or not (lists or counts["articles_fetched"] == 0):
+        return None
+    return run.finding(
+        "no-list-rows",
+        "broken",
+        f"the lists gave no rows ({lists} list pages read)"
+        if lists
+        else "no list page was read"
+        + (f" ({counts['failed']} requests failed)" if counts["failed"] else ""),
+        lists_read=lists,
+        list_rows=0,
+    )
+
+
+def _rule_no_articles(run: _Run) -> Finding | None:
+    wanted = run.counts["list_rows_wanted"]
+    if not (wanted > 0 and run.counts["articles_extracted"] == 0):
+        return None
+    fetched = run.counts["articles_fetched"]
+    return run.finding(
+        "no-articles",
+        "broken",
+        f"0 articles from lists with {wanted} new rows ({fetched} pages fetched)",
+        list_rows_wanted=wanted,
+        articles_fetched=fetched,
+        articles=0,
+    )
+
+
+def _rule_boilerplate(run: _Run) -> Finding | None:
+    counts, fetched = run.counts, run.counts["articles_fetched"]
+    bad = counts["boilerplate"] + counts["suspicious_duplicates"]
+    if not bad:
+        return None
+    bad_share = _share(bad, fetched)
+    return run.finding(
+        "boilerplate",
+        "broken" if bad_share > run.t["POSTCRAWL_MONITOR_BOILERPLATE_SHARE"] else "degraded",
+        f"{bad} of {fetched} pages were navigation, a notice or boilerplate, not archived "
+        f"({bad_share:.0%}; {counts['suspicious_duplicates']} of them shared one body)",
+        boilerplate=counts["boilerplate"],
+        suspicious_duplicates=counts["suspicious_duplicates"],
+        fetched=fetched,
+        share=round(bad_share, 3),
+    )
+
+
+def _rule_failures(run: _Run) -> Finding | None:
+    counts, limit = run.counts, run.t["POSTCRAWL_MONITOR_FAILURE_SHARE"]
+    attempted = counts["articles_fetched"] + counts["requests_failed"]
+    fail_share = _share(counts["failed"], attempted)
+    if not (run.enough and fail_share > limit):
+        return None
+    return run.finding(
+        "failures",
+        "degraded",
+        f"{counts['failed']} of {attempted} article requests failed ({fail_share:.0%} > "
+        f"{limit:.0%}): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts["failure_reasons"].items())),
+        failed=counts["failed"],
+        attempted=attempted,
+        share=round(fail_share, 3),
+    )
+
+
+def _rule_extractor_fallback(run: _Run) -> Finding | None:
+    methods, extracted = run.counts["extract_methods"], run.counts["articles_extracted"]
+    generic = sum(v for k, v in methods.items() if k != "selector")
+    generic_share = _share(generic, sum(methods.values()))
+    if not (
+        extracted >= run.t["POSTCRAWL_MONITOR_MIN_ARTICLES"]
+        and generic_share > run.t["POSTCRAWL_MONITOR_FALLBACK_SHARE"]
+    ):
+        return None
+    return run.finding(
+        "extractor-fallback",
+        "degraded",
+        f"{generic} of {extracted} articles fell back from the site's rules to the generic "
+        f"extractor ({generic_share:.0%})",
+        generic=generic,
+        articles=extracted,
+        share=round(generic_share, 3),
+    )
+
+
+def _rule_undated(run: _Run) -> Finding | None:
+    undated, extracted = run.counts["undated"], run.counts["articles_extracted"]
+    undated_share = _share(undated, extracted)
+    if not (
+        extracted >= run.t["POSTCRAWL_MONITOR_MIN_ARTICLES"]
+        and undated_share > run.t["POSTCRAWL_MONITOR_UNDATED_SHARE"]
+    ):
+        return None
+    return run.finding(
+        "undated",
+        "degraded",
+        f"{undated} of {extracted} articles have no date ({undated_share:.0%})",
+        undated=undated,
+        articles=extracted,
+        share=round(undated_share, 3),
+    )
+
+
+def _rule_untitled(run: _Run) -> Finding | None:
+    untitled, fetched = run.counts["untitled"], run.counts["articles_fetched"]
+    untitled_share = _share(untitled, fetched)
+    if not (run.enough and untitled_share > run.t["POSTCRAWL_MONITOR_UNTITLED_SHARE"]):
+        return None
+    return run.finding(
+        "untitled",
+        "degraded",
+        f"{untitled} of {fetched} pages had no title ({untitled_share:.0%})",
+        untitled=untitled,
+        fetched=fetched,
+        share=round(untitled_share, 3),
+    )
+
+
+def _rule_chrome(run: _Run) -> Finding | None:
+    hits, extracted = run.counts["chrome_hits"], run.counts["articles_extracted"]
+    limit = run.t["POSTCRAWL_MONITOR_CHROME_PER_ARTICLE"]
+    per_article = _share(hits, extracted)
+    if not (extracted and per_article > limit):
+        return None
+    return run.finding(
+        "chrome",
+        "degraded",
+        f"{per_article:.1f} boilerplate-rule hits per article (> {limit:g}): "
+        "the pages may have changed",
+        chrome_hits=hits,
+        articles=extracted,
+    )
+
+
+def _rule_yield_drop(run: _Run) -> Finding | None:
+    earlier, drop = run.earlier, run.t["POSTCRAWL_MONITOR_YIELD_DROP"]
+    if len(earlier) < run.t["POSTCRAWL_MONITOR_YIELD_RUNS"] or run.problem:
+        return None
+    median = statistics.median(earlier)
+    now = yield_of(run.counts)
+    if not (median > 0 and now < median * drop):
+        return None
+    return run.finding(
+        "yield-drop",
+        "broken",
+        f"yield {now} (list rows + articles) is under {drop:g} of the median {median:g} of the "
+        f"last {len(earlier)} runs",
+        yield_=now,
+        median=median,
+        runs=len(earlier),
+    )
+
+
+# The monitor rules, in the order their findings are listed.
+_RULES = (
+    _rule_run_problem,
+    _rule_no_list_rows,
+    _rule_no_articles,
+    _rule_boilerplate,
+    _rule_failures,
+    _rule_extractor_fallback,
+    _rule_undated,
+    _rule_untitled,
+    _rule_chrome,
+    _rule_yield_drop,
+)
+
+
 def evaluate(
     spider: str,
     counts: Mapping[str, Any],
@@ -161,146 +373,15 @@ def evaluate(
     problem: str | None = None,
 ) -> list[Finding]:
     """The monitors' findings for one spider's run (empty: ``ok``)."""
-    t = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
-    out: list[Finding] = []
-
-    def find(rule: str, severity: Status, message: str, **figures: Any) -> None:
-        out.append(Finding(spider, rule, severity, message, figures))
-
-    if problem:  # no answer from the site, the archive failed, ended early
-        find("run-problem", "broken", problem, finish_reason=finish_reason)
-    elif finish_reason not in (None, "finished") and not str(finish_reason).startswith(
-        "closespider_"
-    ):
-        find(
-            "finish-reason",
-            "broken",
-            f"finished with {finish_reason!r}, not 'finished'",
-            finish_reason=finish_reason,
-        )
-    rows, lists = counts["list_rows"], counts["lists_read"]
-    # Lists read and empty; or nothing read at all (a resumed JOBDIR run reads no lists but
-    # fetches what its queue held).
-    if rows == 0 and not problem and (lists or counts["articles_fetched"] == 0):
-        find(
-            "no-list-rows",
-            "broken",
-            f"the lists gave no rows ({lists} list pages read)"
-            if lists
-            else "no list page was read"
-            + (f" ({counts['failed']} requests failed)" if counts["failed"] else ""),
-            lists_read=lists,
-            list_rows=0,
-        )
-    wanted = counts["list_rows_wanted"]
-    extracted = counts["articles_extracted"]
-    if wanted > 0 and extracted == 0:
-        find(
-            "no-articles",
-            "broken",
-            f"0 articles from lists with {wanted} new rows "
-            f"({counts['articles_fetched']} pages fetched)",
-            list_rows_wanted=wanted,
-            articles_fetched=counts["articles_fetched"],
-            articles=0,
-        )
-    fetched = counts["articles_fetched"]
-    enough = fetched >= t["POSTCRAWL_MONITOR_MIN_ARTICLES"]
-
-    def share(part: int, whole: int) -> float:
-        return part / whole if whole else 0.0
-
-    bad = counts["boilerplate"] + counts["suspicious_duplicates"]
-    bad_share = share(bad, fetched)
-    if bad:
-        find(
-            "boilerplate",
-            "broken" if bad_share > t["POSTCRAWL_MONITOR_BOILERPLATE_SHARE"] else "degraded",
-            f"{bad} of {fetched} pages were navigation, a notice or boilerplate, not archived "
-            f"({bad_share:.0%}; {counts['suspicious_duplicates']} of them shared one body)",
-            boilerplate=counts["boilerplate"],
-            suspicious_duplicates=counts["suspicious_duplicates"],
-            fetched=fetched,
-            share=round(bad_share, 3),
-        )
-    attempted = fetched + counts["requests_failed"]
-    fail_share = share(counts["failed"], attempted)
-    if enough and fail_share > t["POSTCRAWL_MONITOR_FAILURE_SHARE"]:
-        find(
-            "failures",
-            "degraded",
-            f"{counts['failed']} of {attempted} article requests failed ({fail_share:.0%} > "
-            f"{t['POSTCRAWL_MONITOR_FAILURE_SHARE']:.0%}): "
-            + ", ".join(f"{k} {v}" for k, v in sorted(counts["failure_reasons"].items())),
-            failed=counts["failed"],
-            attempted=attempted,
-            share=round(fail_share, 3),
-        )
-    methods = counts["extract_methods"]
-    generic = sum(v for k, v in methods.items() if k != "selector")
-    generic_share = share(generic, sum(methods.values()))
-    if (
-        extracted >= t["POSTCRAWL_MONITOR_MIN_ARTICLES"]
-        and generic_share > t["POSTCRAWL_MONITOR_FALLBACK_SHARE"]
-    ):
-        find(
-            "extractor-fallback",
-            "degraded",
-            f"{generic} of {extracted} articles fell back from the site's rules to the generic "
-            f"extractor ({generic_share:.0%})",
-            generic=generic,
-            articles=extracted,
-            share=round(generic_share, 3),
-        )
-    undated_share = share(counts["undated"], extracted)
-    if (
-        extracted >= t["POSTCRAWL_MONITOR_MIN_ARTICLES"]
-        and undated_share > t["POSTCRAWL_MONITOR_UNDATED_SHARE"]
-    ):
-        find(
-            "undated",
-            "degraded",
-            f"{counts['undated']} of {extracted} articles have no date ({undated_share:.0%})",
-            undated=counts["undated"],
-            articles=extracted,
-            share=round(undated_share, 3),
-        )
-    untitled_share = share(counts["untitled"], fetched)
-    if enough and untitled_share > t["POSTCRAWL_MONITOR_UNTITLED_SHARE"]:
-        find(
-            "untitled",
-            "degraded",
-            f"{counts['untitled']} of {fetched} pages had no title ({untitled_share:.0%})",
-            untitled=counts["untitled"],
-            fetched=fetched,
-            share=round(untitled_share, 3),
-        )
-    per_article = share(counts["chrome_hits"], extracted)
-    if extracted and per_article > t["POSTCRAWL_MONITOR_CHROME_PER_ARTICLE"]:
-        find(
-            "chrome",
-            "degraded",
-            f"{per_article:.1f} boilerplate-rule hits per article (> "
-            f"{t['POSTCRAWL_MONITOR_CHROME_PER_ARTICLE']:g}): the pages may have changed",
-            chrome_hits=counts["chrome_hits"],
-            articles=extracted,
-        )
-    earlier = list(previous_yields)
-    if len(earlier) >= t["POSTCRAWL_MONITOR_YIELD_RUNS"] and not problem:
-        median = statistics.median(earlier)
-        now = yield_of(counts)
-        if median > 0 and now < median * t["POSTCRAWL_MONITOR_YIELD_DROP"]:
-            find(
-                "yield-drop",
-                "broken",
-                f"yield {now} (list rows + articles) is under "
-                f"{t['POSTCRAWL_MONITOR_YIELD_DROP']:g} of the median {median:g} of the last "
-                f"{len(earlier)} runs",
-                yield_=now,
-                median=median,
-                runs=len(earlier),
-            )
-    return out
+    run = _Run(
+        spider,
+        counts,
+        finish_reason,
+        {**DEFAULT_THRESHOLDS, **(thresholds or {})},
+        list(previous_yields),
+        problem,
+    )
+    return [finding for rule in _RULES if (finding := rule(run)) is not None]
 
 
 def status_of(findings: Iterable[Finding]) -> Status:

@@ -4,7 +4,9 @@ Small parts, one job each: :mod:`~postcrawl.archive.files` (article files and th
 :mod:`~postcrawl.archive.manifest` (the append-only primary record),
 :mod:`postcrawl.index` (all of the index's SQL), :mod:`~postcrawl.archive.records` (how each
 manifest record changes the index), :mod:`~postcrawl.archive.matching` (the dedupe policy),
-:mod:`~postcrawl.archive.store` (the writer, its lock and crash recovery) and
+:mod:`~postcrawl.archive.store` (the writer: its lock, what each write is, the queries),
+:mod:`~postcrawl.archive.commit` (each change, written in the documented order),
+:mod:`~postcrawl.archive.recovery` (crash recovery: replaying the manifest into the index) and
 :mod:`~postcrawl.archive.check` (verify and rebuild).
 """
 

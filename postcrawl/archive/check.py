@@ -18,7 +18,8 @@ from postcrawl import document, index
 from postcrawl.archive import records
 from postcrawl.archive.files import ArticleFiles, article_files, hash_of
 from postcrawl.archive.manifest import Manifest
-from postcrawl.archive.store import INDEX, ArchiveStore, ReplayReport
+from postcrawl.archive.recovery import ReplayReport
+from postcrawl.archive.store import INDEX, ArchiveStore
 from postcrawl.items import utc_now
 from postcrawl.wording import plural
 

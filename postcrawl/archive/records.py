@@ -70,6 +70,19 @@ def url_record(
     }
 
 
+def replacing(
+    record: Record, old_hash: str, old_path: str | None, relation: str, similarity: float
+) -> Record:
+    """*record*, an ``article`` record, as taking the place of archived article *old_hash*
+    (an official page replacing a repost, or a re-extraction)."""
+    return record | {
+        "replaces": old_hash,
+        "replaces_path": old_path,
+        "replaced_relation": relation,
+        "replaced_similarity": similarity,
+    }
+
+
 def skip_record(url: str, site: str, reason: str, crawled_at: str) -> Record:
     """The ``skip`` record of a page fetched and deliberately not archived."""
     return {"event": "skip", "url": url, "site": site, "reason": reason, "crawled_at": crawled_at}

@@ -1,15 +1,13 @@
 """The archive writer: one :class:`ArchiveStore` per process, under one lock per archive.
 
-Order of a write (docs/archive-format.md, "Writing and recovery"), each step safe to be cut
-short by a crash or a full disk:
-
-1. the article text, written whole to ``.tmp/<hash>.txt`` and made durable;
-2. one manifest line, appended and made durable — the commit point;
-3. the temp file renamed into its day folder;
-4. the index rows and the index's manifest offset, in one SQLite transaction.
-
-Opening the archive recovers from a crash at any of these points: a torn manifest tail is cut
-off, manifest lines past the index's offset are replayed through the same code as a live write
+The store decides, under the lock, what a write is — a new article, a further URL of an archived
+one, an official page replacing a repost, a skip — and answers what the archive holds. Its
+parts: :mod:`~postcrawl.archive.commit` writes each change in the documented order (the
+article text to a temp file, the manifest line as the commit point, the rename, the index;
+docs/archive-format.md, "Writing and recovery"), and :mod:`~postcrawl.archive.recovery` brings
+the index up to the manifest. Opening the archive recovers from a crash at any step, and each
+write first replays the lines another process left unapplied: a torn manifest tail is cut off,
+manifest lines past the index's offset are replayed through the same code as a live write
 (:func:`postcrawl.archive.records.apply`), finishing their renames, and temp files no manifest
 line names are removed. So no change is half-done, and a stored hash never gets a second file.
 """
@@ -22,18 +20,19 @@ import logging
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from postcrawl import document, index, neardup
+from postcrawl import index, neardup
 from postcrawl.archive import records
+from postcrawl.archive.commit import Committer
 from postcrawl.archive.files import ArticleFiles
 from postcrawl.archive.manifest import Manifest
 from postcrawl.archive.matching import Match, Relation, find_match
+from postcrawl.archive.recovery import Replayer, ReplayReport
 from postcrawl.extraction import Extracted
-from postcrawl.failpoints import failpoint
 from postcrawl.frontier import SqliteFrontier
 from postcrawl.items import utc_now
 from postcrawl.neardup import NearDupIndex
@@ -87,25 +86,32 @@ class StoreResult:
     similarity: float | None = None
 
 
-@dataclass
-class ReplayReport:
-    """What replaying manifest lines did (on opening the archive, or in a rebuild)."""
+class ArchiveLock:
+    """The archive's lock file, held exclusively (``flock``) by one process at a time."""
 
-    torn_bytes: int = 0
-    temp_removed: int = 0
-    lines: int = 0
-    articles: int = 0
-    replaced: int = 0
-    urls: int = 0
-    skipped_urls: int = 0
-    bad_lines: int = 0
-    missing_files: list[str] = field(default_factory=list)
-    missing_records: list[records.Record] = field(default_factory=list)
-    duplicate_files_removed: list[str] = field(default_factory=list)
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.torn_bytes or self.temp_removed or self.lines)
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def _similarity(conn: sqlite3.Connection, article: Extracted, old_hash: str) -> float:
+    """How alike *article*'s body is to archived article *old_hash*'s (Jaccard, 4 places)."""
+    old_body = index.article_body(conn, old_hash) or []
+    similarity = neardup.jaccard(
+        article.normalized_body or normalized_body(article.paragraphs),
+        normalized_body(old_body),
+    )
+    return round(similarity, 4)
 
 
 class ArchiveStore:
@@ -130,7 +136,7 @@ class ArchiveStore:
         self.fsync = fsync
         self.files = ArticleFiles(self.root, fsync=fsync)
         self.manifest = Manifest(self.root, fsync=fsync)
-        self._lock_fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+        self._lock = ArchiveLock(self.root / LOCK)
         self.recovery = ReplayReport()
         # Switching to WAL and creating the schema take locks that do not wait politely;
         # two processes opening a new archive at once would collide without the archive lock.
@@ -139,16 +145,19 @@ class ArchiveStore:
                 self.conn = index.connect(self.root / INDEX)
                 self.neardup = NearDupIndex(self.conn)
                 self.frontier = SqliteFrontier(self.conn)
+                self._replayer = Replayer(self.conn, self.neardup, self.files, self.manifest)
                 if recover:
-                    self.recovery = self.recover()
+                    self.recovery = self._replayer.recover()
         except BaseException:
             if hasattr(self, "conn"):
                 self.conn.close()
-            os.close(self._lock_fd)
+            self._lock.close()
             raise
         self.seen: SeenStore = seen or SqliteSeenStore(self.conn)
-        # The SQLite seen store is the index's own `seen` table, which records.apply writes.
-        self._seen_in_index = seen is None
+        # The SQLite seen store is the index's own `seen` table, which records.apply writes;
+        # another one is marked by the committer after each change.
+        apart = None if seen is None else self.seen
+        self._commit = Committer(self.conn, self.neardup, self.files, self.manifest, apart)
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -160,7 +169,7 @@ class ArchiveStore:
             logger.debug("no WAL checkpoint at close: %s", exc)
         self.seen.close()
         self.conn.close()
-        os.close(self._lock_fd)
+        self._lock.close()
 
     def __enter__(self) -> ArchiveStore:
         return self
@@ -168,111 +177,14 @@ class ArchiveStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self) -> AbstractContextManager[None]:
         """Hold the archive's exclusive lock (across processes) for the block."""
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        return self._lock.held()
 
-    # -- recovery --------------------------------------------------------------------------
-    def recover(self) -> ReplayReport:
-        """Bring the index up to the manifest after a crash (archive lock held)."""
-        report = ReplayReport(torn_bytes=self.manifest.repair_tail())
-        if report.torn_bytes:
-            logger.warning("manifest: cut off a torn last line (%d bytes)", report.torn_bytes)
-        offset = index.manifest_offset(self.conn)
-        if offset is None and index.count_articles(self.conn) > 0:
-            # An index from before manifest offsets: replaying everything is the safe way.
-            with index.transaction(self.conn):
-                index.clear(self.conn)
-                self.neardup.clear()
-            offset = 0
-        self.replay(offset or 0, report)
-        for temp in self.files.temp_files():
-            temp.unlink(missing_ok=True)  # written, but its manifest line never was
-            report.temp_removed += 1
-        if report.lines or report.temp_removed:
-            logger.warning(
-                "recovered the archive at %s: replayed %d manifest lines, removed %d temp files",
-                self.root,
-                report.lines,
-                report.temp_removed,
-            )
-        return report
-
+    # -- recovery (postcrawl.archive.recovery) ---------------------------------------------
     def replay(self, start: int, report: ReplayReport) -> None:
-        """Apply the manifest from byte *start* to the index, in one transaction."""
-        # Files a later line replaces are gone from disk by design; their records still
-        # apply (without a body), so that the URLs seen for them move on to the replacement.
-        retired = {
-            str(r["replaces_path"])
-            for r, _ in self.manifest.records(start)
-            if r is not None and r.get("event") == "article" and r.get("replaces_path")
-        }
-        with index.transaction(self.conn):
-            end = start
-            for record, end in self.manifest.records(start):  # noqa: B007 - the last end counts
-                report.lines += 1
-                if record is None:
-                    report.bad_lines += 1
-                    continue
-                self._replay_one(record, report, retired)
-            index.set_manifest_offset(self.conn, end)
-
-    def _replay_one(
-        self, record: records.Record, report: ReplayReport, retired: set[str]
-    ) -> None:
-        event = record.get("event")
-        if event != "article":
-            applied = records.apply(self.conn, record, self.neardup)
-            if event == "url":
-                report.urls += applied
-            elif event == "skip":
-                report.skipped_urls += 1
-            elif event == "lost":
-                report.missing_files = [p for p in report.missing_files if p != record.get("path")]
-            else:
-                report.bad_lines += 1
-            return
-        rel = str(record.get("path") or "")
-        body_hash = str(record.get("hash") or "")
-        if not self.files.exists(rel) and self.files.temp_path(body_hash).is_file():
-            self.files.place(body_hash, rel)  # the crash came between commit and rename
-        try:
-            doc = document.parse(self.files.read(rel))
-        except (OSError, ValueError):
-            if rel not in retired:
-                report.missing_files.append(rel)
-                report.missing_records.append(record)
-                return
-            doc = document.Document(str(record.get("title") or ""), None, "", ())
-        stored_at = index.article_path(self.conn, body_hash)
-        if not record.get("replaces") and stored_at not in (None, rel):
-            # A second file for a stored hash (left by versions before recovery existed):
-            # the first stays, this one is a further URL of it.
-            sighting = {**record, "event": "url", "relation": "duplicate", "similarity": 1.0}
-            records.apply(self.conn, sighting, self.neardup)
-            self.files.unlink(rel)
-            report.duplicate_files_removed.append(rel)
-            return
-        records.apply(self.conn, record, self.neardup, list(doc.paragraphs))
-        if record.get("replaces"):
-            old = str(record.get("replaces_path") or "")
-            if old and old != rel:
-                self.files.unlink(old)
-            report.replaced += 1
-        else:
-            report.articles += 1
-
-    def _catch_up(self) -> None:
-        """Replay lines another process appended but did not apply (it crashed); lock held."""
-        offset = index.manifest_offset(self.conn) or 0
-        if self.manifest.size() > offset:
-            self.manifest.repair_tail()
-            self.replay(offset, ReplayReport())
+        """Apply the manifest from byte *start* to the index, in one transaction (lock held)."""
+        self._replayer.replay(start, report)
 
     # -- queries ---------------------------------------------------------------------------
     def path_for_hash(self, body_hash: str) -> str | None:
@@ -299,11 +211,11 @@ class ArchiveStore:
             raise ValueError("article is not normalized: no body hash")
         crawled_at = crawled_at or utc_now()
         with self.locked(), _fatal_io(self.root):
-            self._catch_up()
+            self._replayer.catch_up()
             match = self.find_match(article)
             if match is not None and not match.superseded_by(official):
-                self._sighting(
-                    article, crawled_at, official, match.relation, match.similarity, match.body_hash
+                self._commit.sighting(
+                    article, match.body_hash, crawled_at, official, match.relation, match.similarity
                 )
                 path = self.path_for_hash(match.body_hash)
                 assert path is not None
@@ -314,15 +226,10 @@ class ArchiveStore:
             rel = self.files.new_path(article.published, article.body_hash)
             record = records.article_record(article, rel, crawled_at, official, province)
             if match is not None:
-                record |= {
-                    "replaces": match.body_hash,
-                    "replaces_path": old_path,
-                    "replaced_relation": match.relation,
-                    "replaced_similarity": match.similarity,
-                }
-            self._commit_file(article, rel, record)
-            if old_path and old_path != rel:
-                self.files.unlink(old_path)
+                record = records.replacing(
+                    record, match.body_hash, old_path, match.relation, match.similarity
+                )
+            self._commit.article(article, record)
             if match is not None:
                 logger.info("official page %s replaces %s", article.url, old_path)
                 return StoreResult(
@@ -356,60 +263,21 @@ class ArchiveStore:
             raise ValueError("article is not normalized: no body hash")
         crawled_at = crawled_at or utc_now()
         with self.locked(), _fatal_io(self.root):
-            self._catch_up()
+            self._replayer.catch_up()
             old_path = self.path_for_hash(old_hash)
             current = index.url_hash(self.conn, article.url)
             existing = self.path_for_hash(article.body_hash)
             if old_path is None or current != old_hash or existing is not None:
                 target = existing or (current and self.path_for_hash(current)) or old_path or ""
                 return StoreResult("duplicate", article.body_hash if existing else old_hash, target)
-            old_body = index.article_body(self.conn, old_hash) or []
-            similarity = neardup.jaccard(
-                article.normalized_body or normalized_body(article.paragraphs),
-                normalized_body(old_body),
-            )
+            similarity = _similarity(self.conn, article, old_hash)
             rel = self.files.new_path(article.published, article.body_hash)
             record = records.article_record(article, rel, crawled_at, official, province)
-            record |= {
-                **(extra or {}),
-                "replaces": old_hash,
-                "replaces_path": old_path,
-                "replaced_relation": relation,
-                "replaced_similarity": round(similarity, 4),
-            }
-            self._commit_file(article, rel, record)
-            if old_path != rel:
-                self.files.unlink(old_path)
-            return StoreResult("replaced", article.body_hash, rel, relation, round(similarity, 4))
-
-    def _commit_file(self, article: Extracted, rel: str, record: records.Record) -> None:
-        """Steps 1–4 of a write for a new article file (lock held)."""
-        self.files.write_temp(article.body_hash, self._render(article))
-        failpoint("store:temp-written")
-        try:
-            end = self.manifest.append(record)
-        except BaseException:
-            self.files.discard_temp(article.body_hash)
-            raise
-        failpoint("store:manifest-appended")
-        self.files.place(article.body_hash, rel)
-        failpoint("store:placed")
-        with index.transaction(self.conn):
-            records.apply(self.conn, record, self.neardup, list(article.paragraphs))
-            index.set_manifest_offset(self.conn, end)
-            if not self._seen_in_index:
-                self.seen.mark(article.url, article.body_hash, "stored", record["crawled_at"])
-
-    @staticmethod
-    def _render(article: Extracted) -> str:
-        return document.render(
-            document.Document(
-                title=article.title,
-                published=article.published,
-                source=article.source or article.site,
-                paragraphs=tuple(article.paragraphs),
+            record = records.replacing(
+                record | (extra or {}), old_hash, old_path, relation, similarity
             )
-        )
+            self._commit.article(article, record)
+            return StoreResult("replaced", article.body_hash, rel, relation, similarity)
 
     def add_sighting(
         self,
@@ -425,11 +293,13 @@ class ArchiveStore:
         also seen at ``article.url``: a repost, a second URL, a near-duplicate, a redirect."""
         target = body_hash or article.body_hash
         with self.locked(), _fatal_io(self.root):
-            self._catch_up()
+            self._replayer.catch_up()
             path = self.path_for_hash(target)
             if path is None:
                 raise KeyError(f"no archived article with hash {target}")
-            self._sighting(article, crawled_at or utc_now(), official, relation, similarity, target)
+            self._commit.sighting(
+                article, target, crawled_at or utc_now(), official, relation, similarity
+            )
             return StoreResult("duplicate", target, path)
 
     def record_skip(
@@ -437,33 +307,7 @@ class ArchiveStore:
     ) -> None:
         """Remember a page that was fetched and deliberately not archived (not postal, say),
         so incremental crawls do not fetch it again. Failures are not recorded here."""
-        record = records.skip_record(url, site, reason, crawled_at or utc_now())
+        crawled_at = crawled_at or utc_now()
         with self.locked(), _fatal_io(self.root):
-            self._catch_up()
-            self._append_and_apply(record)
-            if not self._seen_in_index:
-                self.seen.mark(url, None, "skipped", record["crawled_at"])
-
-    # -- internals -------------------------------------------------------------------------
-    def _sighting(
-        self,
-        article: Extracted,
-        crawled_at: str,
-        official: bool,
-        relation: str,
-        similarity: float,
-        target: str,
-    ) -> None:
-        if index.url_hash(self.conn, article.url) == target:
-            return  # this URL of this article is on record already
-        record = records.url_record(article, target, crawled_at, official, relation, similarity)
-        self._append_and_apply(record)
-        if not self._seen_in_index:
-            self.seen.mark(article.url, target, "duplicate", crawled_at)
-
-    def _append_and_apply(self, record: records.Record) -> None:
-        end = self.manifest.append(record)
-        with index.transaction(self.conn):
-            records.apply(self.conn, record, self.neardup)
-            index.set_manifest_offset(self.conn, end)
-
+            self._replayer.catch_up()
+            self._commit.skip(url, site, reason, crawled_at)

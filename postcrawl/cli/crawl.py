@@ -19,7 +19,10 @@ import argparse
 import logging
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from postcrawl.cli import CliError
@@ -113,17 +116,24 @@ def choose_spiders(args: argparse.Namespace, loader: Any) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scrapy.crawler import CrawlerProcess
-
-    from postcrawl import runs
-    from postcrawl.commands.crawl import check_archive
-    from postcrawl.runlock import RunLock, RunLocked
-    from postcrawl.spiders.base import SpiderArgumentError
-
     spargs = _pairs(args.spargs, "-a")
     overrides = _pairs(args.set, "-s")
     settings = project_settings(overrides)
+    names = checked_spiders(args, settings, spargs)
+    root = data_dir_setting(settings)
+    wait = settings.getbool("POSTCRAWL_RUN_LOCK_WAIT") if args.wait is None else args.wait
+    with _run_lock(root, wait=wait):
+        live = sys.stdout.isatty()
+        report, path, bootstrap_failed = crawl(settings, overrides, names, spargs, root, live)
+    return _report_outcome(report, path, live=live, bootstrap_failed=bootstrap_failed)
+
+
+def checked_spiders(args: argparse.Namespace, settings: Any, spargs: dict[str, str]) -> list[str]:
+    """The spiders to run, each having accepted the ``-a`` arguments; a usage error (exit 2)
+    otherwise. Nothing has started yet."""
     from scrapy.spiderloader import get_spider_loader
+
+    from postcrawl.spiders.base import SpiderArgumentError
 
     loader = get_spider_loader(settings)
     names = choose_spiders(args, loader)
@@ -134,63 +144,113 @@ def run(args: argparse.Namespace) -> int:
                 check(dict(spargs))
             except SpiderArgumentError as exc:
                 raise CliError(str(exc), 2) from None
+    return names
 
-    root = data_dir_setting(settings)
-    wait = settings.getbool("POSTCRAWL_RUN_LOCK_WAIT") if args.wait is None else args.wait
+
+@contextmanager
+def _run_lock(root: Path, *, wait: bool) -> Iterator[None]:
+    """Hold the archive root's run lock for the block (exit 75 if another crawl has it)."""
+    from postcrawl.runlock import RunLock, RunLocked
+
     lock = RunLock(root, wait=wait)
     try:
         lock.acquire()
     except RunLocked as exc:
         raise CliError(str(exc), exc.code) from None
     try:
-        problem = check_archive(root)
-        if problem:
-            raise CliError(problem)
-        live = sys.stdout.isatty()
-        started = datetime.now(UTC)
-        settings.set("POSTCRAWL_RUN_REPORT_WRITE", False, priority="cmdline")
-        if live and "LOG_FILE" not in overrides:
-            # The live table owns the terminal; the log goes to a file beside the reports.
-            log_file = root / "logs" / f"{runs.utc_stamp(started)}-crawl.log"
-            log_file.parent.mkdir(parents=True, exist_ok=True)
-            settings.set("LOG_FILE", str(log_file), priority="cmdline")
-            print(f"postcrawl: crawling {', '.join(names)}; log: {log_file}")
-        # Scrapy installs its own log handler (LOG_LEVEL, LOG_FILE); the postcrawl command's
-        # plain one would print every record a second time, at every level.
-        for handler in logging.getLogger().handlers[:]:
-            logging.getLogger().removeHandler(handler)
-        process = CrawlerProcess(settings)
-        crawlers = []
-        for name in names:
-            crawler = process.create_crawler(name)
-            crawlers.append(crawler)
-            process.crawl(crawler, **spargs)
-        progress = Progress(
-            crawlers, live=live, interval=settings.getfloat("POSTCRAWL_PROGRESS_INTERVAL", 30.0)
-        )
-        progress.start()
-        try:
-            process.start()
-        finally:
-            progress.stop()
-        report = runs.make_report(
-            [entry_of(c) for c in crawlers],
-            root=root,
-            name=names[0] if len(names) == 1 else "crawl",
-            started=started,
-        )
-        path = runs.finish_report(
-            report,
-            root,
-            notify_command=settings.get("POSTCRAWL_NOTIFY_COMMAND"),
-            notify_url=settings.get("POSTCRAWL_NOTIFY_URL"),
-            notify_when=settings.get("POSTCRAWL_NOTIFY_ON") or "problems",
-        )
+        yield
     finally:
         lock.release()
+
+
+def crawl(
+    settings: Any,
+    overrides: dict[str, str],
+    names: list[str],
+    spargs: dict[str, str],
+    root: Path,
+    live: bool,
+) -> tuple[dict[str, Any], Path | None, bool]:
+    """Run the spiders in one process (run lock held) after checking the archive opens; the
+    run report, where it was written, and whether the crawl failed to start."""
+    from postcrawl import runs
+    from postcrawl.commands.crawl import check_archive
+
+    problem = check_archive(root)
+    if problem:
+        raise CliError(problem)
+    started = datetime.now(UTC)
+    settings.set("POSTCRAWL_RUN_REPORT_WRITE", False, priority="cmdline")
+    _set_up_logging(settings, overrides, root, names, live, started)
+    process, crawlers = _run_crawlers(settings, names, spargs, live)
+    report = runs.make_report(
+        [entry_of(c) for c in crawlers],
+        root=root,
+        name=names[0] if len(names) == 1 else "crawl",
+        started=started,
+    )
+    path = runs.finish_report(
+        report,
+        root,
+        notify_command=settings.get("POSTCRAWL_NOTIFY_COMMAND"),
+        notify_url=settings.get("POSTCRAWL_NOTIFY_URL"),
+        notify_when=settings.get("POSTCRAWL_NOTIFY_ON") or "problems",
+    )
+    return report, path, bool(process.bootstrap_failed)
+
+
+def _set_up_logging(
+    settings: Any,
+    overrides: dict[str, str],
+    root: Path,
+    names: list[str],
+    live: bool,
+    started: datetime,
+) -> None:
+    from postcrawl import runs
+
+    if live and "LOG_FILE" not in overrides:
+        # The live table owns the terminal; the log goes to a file beside the reports.
+        log_file = root / "logs" / f"{runs.utc_stamp(started)}-crawl.log"
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        settings.set("LOG_FILE", str(log_file), priority="cmdline")
+        print(f"postcrawl: crawling {', '.join(names)}; log: {log_file}")
+    # Scrapy installs its own log handler (LOG_LEVEL, LOG_FILE); the postcrawl command's
+    # plain one would print every record a second time, at every level.
+    for handler in logging.getLogger().handlers[:]:
+        logging.getLogger().removeHandler(handler)
+
+
+def _run_crawlers(
+    settings: Any, names: list[str], spargs: dict[str, str], live: bool
+) -> tuple[Any, list[Any]]:
+    """Crawl with every spider named, showing progress, until all have finished."""
+    from scrapy.crawler import CrawlerProcess
+
+    process = CrawlerProcess(settings)
+    crawlers = []
+    for name in names:
+        crawler = process.create_crawler(name)
+        crawlers.append(crawler)
+        process.crawl(crawler, **spargs)
+    progress = Progress(
+        crawlers, live=live, interval=settings.getfloat("POSTCRAWL_PROGRESS_INTERVAL", 30.0)
+    )
+    progress.start()
+    try:
+        process.start()
+    finally:
+        progress.stop()
+    return process, crawlers
+
+
+def _report_outcome(
+    report: dict[str, Any], path: Path | None, *, live: bool, bootstrap_failed: bool
+) -> int:
+    """Print the run report and where it is; the exit status (1: a spider broken)."""
     print_report(report, live=live)
     print(f"report: {path}" if path else "report: not written (see the log)")
-    if report["status"] == "broken" or process.bootstrap_failed:
+    if report["status"] == "broken" or bootstrap_failed:
         broken = [e["spider"] for e in report["spiders"] if e["status"] == "broken"]
         print(f"postcrawl: broken: {', '.join(broken) or 'the crawl'}", file=sys.stderr)
         return 1

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from postcrawl.archive import ArchiveError, ArchiveStore, verify
-from postcrawl.archive.store import ReplayReport
+from postcrawl.archive.recovery import ReplayReport
 from postcrawl.cli import CliError, add_data_dir, data_dir, plural
 
 EXAMPLES = 20  # paths shown per finding; the rest are counted
