@@ -20,6 +20,7 @@ from postcrawl.frontier import Watermark
 from postcrawl.items import ArticleItem, ListWalkDone
 from postcrawl.mirror.bureau import BureauMirror, invented_layout
 from postcrawl.pipelines import archive_for
+from postcrawl.siteroots import SiteRoots
 from postcrawl.sites import SITES
 from postcrawl.sites.bureaus import BUREAUS, Bureau
 from postcrawl.spiders.bureau import (
@@ -64,6 +65,8 @@ def test_spider_starts_at_its_home_page(bureau: Bureau, tmp_path: Path) -> None:
     # On a mirror the home page is fetched from the mirror's root.
     mirrored = make_spider(bureau, tmp_path, base_url=MIRROR + "/")
     assert [r.url for r in asyncio.run(_collect(mirrored))] == [MIRROR + "/"]
+    assert mirrored.roots == SiteRoots(f"https://{bureau.domain}", MIRROR)
+    assert mirrored.allowed_domains == ["127.0.0.1"]
     archive_for(spider.crawler).close()
     archive_for(mirrored.crawler).close()
 

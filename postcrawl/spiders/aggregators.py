@@ -21,7 +21,8 @@ from scrapy.http import Response
 from postcrawl.dates import find_datetime
 from postcrawl.extraction import PageHints
 from postcrawl.sites.aggregators import AGGREGATOR_ROWS, Aggregator, Listing
-from postcrawl.spiders.base import ArchiveSpider, ListWalk
+from postcrawl.spiders.base import ArchiveSpider
+from postcrawl.spiders.listwalk import ListWalk
 from postcrawl.textnorm import clean_line
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class AggregatorSpider(ArchiveSpider):
 
     async def start_lists(self) -> AsyncIterator[Any]:
         for path in self.listing.start_paths:
-            yield self.list_request(self.url(path), 1, self.new_walk(path))
+            yield self.list_request(self.roots.fetch(path), 1, self.new_walk(path))
 
     def list_request(self, url: str, page: int, walk: ListWalk) -> scrapy.Request:
         """A request for one list page (*page* counts from 1 per start path)."""
@@ -93,7 +94,7 @@ class AggregatorSpider(ArchiveSpider):
         outrank the page)."""
         for link in row.css("a[href]"):
             absolute = urljoin(response.url, link.attrib["href"].strip())
-            url = self.canonical(absolute)
+            url = self.roots.real_url(absolute)
             if not self._article_path.match(path_and_query(url)):
                 continue
             title = clean_line(" ".join(link.css("::text").getall())) or None

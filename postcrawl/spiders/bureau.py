@@ -27,7 +27,7 @@ list date is the publication date on this CMS. Every article request goes throug
 a run first re-requests what an earlier run left pending (:meth:`ArchiveSpider.start`; the home
 page comes from :meth:`BureauSpider.start_lists`).
 
-Each channel is one walk (:class:`postcrawl.spiders.base.ListWalk`) with a stable key: a channel
+Each channel is one walk (:class:`postcrawl.spiders.listwalk.ListWalk`) with a stable key: a channel
 with an API id is ``api:<channel id>`` (its list's static rows are that walk's first page, the
 API pages follow), a list without one is ``list:<list path>`` (its pages, if it has any), and a
 "more" page read after the API failed is ``list:<more path>``. Incremental by default: an article
@@ -50,7 +50,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -73,14 +73,8 @@ from postcrawl.extraction import ExtractionError, PageHints
 from postcrawl.items import SkippedPage
 from postcrawl.sites import SITES
 from postcrawl.sites.bureaus import BUREAUS, Bureau
-from postcrawl.spiders.base import (
-    ALIASES_META,
-    ArchiveSpider,
-    ListWalk,
-    PageVerdict,
-    failure_reason,
-    response_charset,
-)
+from postcrawl.spiders.base import ALIASES_META, ArchiveSpider, failure_reason, response_charset
+from postcrawl.spiders.listwalk import ListWalk, PageVerdict
 
 logger = logging.getLogger(__name__)
 
@@ -152,22 +146,6 @@ class BureauSpider(ArchiveSpider):
         self.discovered: dict[str, DiscoveredChannel] = {}
         self._paged_ids: set[str] = set()
 
-    # -- URLs ------------------------------------------------------------------------------
-    def link(self, url: str) -> str:
-        """The URL to fetch for a link found on the site (or its mirror). The site's own
-        ``http://`` links (the API returns them) go straight to its scheme, saving the 301."""
-        parts = urlsplit(url)
-        real = urlsplit(self.real_base_url)
-        if parts.hostname == real.hostname:
-            url = urlunsplit((real.scheme, real.netloc, parts.path, parts.query, ""))
-        else:
-            url = urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
-        return self.fetch_url(url)
-
-    def on_site(self, fetch_url: str) -> bool:
-        """Whether a fetch URL is on the crawled host (lists link to other bureaus too)."""
-        return urlsplit(fetch_url).hostname == urlsplit(self.base_url).hostname
-
     # -- discovery: the home page ----------------------------------------------------------
     async def start_lists(self) -> AsyncIterator[scrapy.Request]:
         """The channel lists an earlier run discovered, while that discovery is fresher than
@@ -177,7 +155,7 @@ class BureauSpider(ArchiveSpider):
         for request in self._remembered_lists():
             yield request
         if not self.discovered:
-            yield self.home_request(self.url("/"), 0)
+            yield self.home_request(self.roots.fetch("/"), 0)
 
     def _remembered_lists(self) -> Iterable[scrapy.Request]:
         """List requests for the channels stored by an earlier run's discovery, if fresh."""
@@ -213,7 +191,7 @@ class BureauSpider(ArchiveSpider):
         stats = self.crawler.stats
         target = js_redirect_target(response.body, response.url)
         if target is not None and hops < MAX_STUB_HOPS:
-            yield self.home_request(self.link(target), hops + 1)
+            yield self.home_request(self.roots.link(target), hops + 1)
             return
         try:
             links = discover_channels(response.body, response.url, response_charset(response))
@@ -226,7 +204,7 @@ class BureauSpider(ArchiveSpider):
         stats.set_value(f"{DISCOVERY}/navigation_lists", len(links))
         for found in links:
             channel = DiscoveredChannel(
-                self.canonical(self.link(found.url)), found.label, found.codes
+                self.roots.real_url(self.roots.link(found.url)), found.label, found.codes
             )
             yield from self._list_start(channel)
 
@@ -240,7 +218,7 @@ class BureauSpider(ArchiveSpider):
         logger.warning("%s: %s; trying the row's channel hints", self.name, why)
         for hint in self.bureau.hint_channels:
             if hint.path:
-                url = self.real_base_url + self.bureau.list_path(hint)
+                url = self.roots.real + self.bureau.list_path(hint)
                 channel = DiscoveredChannel(
                     url, hint.label, channel_codes(url), hint.api_id, source="hint"
                 )
@@ -262,7 +240,7 @@ class BureauSpider(ArchiveSpider):
             self.crawler.stats.inc_value(f"{DISCOVERY}/deselected")
             return
         self.discovered[channel.list_url] = channel
-        yield self.list_request(self.link(channel.list_url), channel)
+        yield self.list_request(self.roots.link(channel.list_url), channel)
 
     def channel_discovered(self, channel: DiscoveredChannel) -> None:
         """The one hook for what discovery learnt: called once per channel whose list holds
@@ -299,7 +277,7 @@ class BureauSpider(ArchiveSpider):
     def list_walk(self, url: str) -> ListWalk:
         """The walk of a static list (or "more" page) at *url*: ``list:<path>``, with the
         query when there is one (a more page names its channel there)."""
-        parts = urlsplit(self.canonical(url))
+        parts = urlsplit(self.roots.real_url(url))
         return self.new_walk(f"list:{parts.path}" + (f"?{parts.query}" if parts.query else ""))
 
     def entry_requests(
@@ -310,13 +288,13 @@ class BureauSpider(ArchiveSpider):
         stats = self.crawler.stats
         on_site: list[tuple[str, ListEntry]] = []
         for entry in entries:
-            url = self.link(entry.url)
-            if not self.on_site(url):
+            url = self.roots.link(entry.url)
+            if not self.roots.on_crawled_host(url):
                 stats.inc_value("postcrawl/list/offsite")
                 continue
             on_site.append((url, entry))
         wanted, verdict = self.page_verdict(
-            walk, [(self.canonical(url), entry.published) for url, entry in on_site]
+            walk, [(self.roots.real_url(url), entry.published) for url, entry in on_site]
         )
         requests = []
         for position in wanted:
@@ -341,12 +319,12 @@ class BureauSpider(ArchiveSpider):
         target = js_redirect_target(response.body, response.url)
         if target is not None and hops < MAX_STUB_HOPS:
             stats.inc_value("postcrawl/list/js_redirect")
-            yield self.list_request(self.link(target), channel, hops + 1, more, walk)
+            yield self.list_request(self.roots.link(target), channel, hops + 1, more, walk)
             return
         try:
             listing = parse_list_page(response.body, response.url, response_charset(response))
         except ExtractionError as exc:
-            note_failure(stats, self.canonical(response.url), f"list page: {exc}")
+            note_failure(stats, self.roots.real_url(response.url), f"list page: {exc}")
             return
         if more:  # the API failed; the more page's own rows are all that is left
             walk = self.list_walk(channel.more_url or channel.list_url)
@@ -361,7 +339,7 @@ class BureauSpider(ArchiveSpider):
         if listing.more is not None:
             channel.channel_id = listing.more.channel_id
             channel.code = listing.more.code
-            channel.more_url = self.canonical(self.link(listing.more.url))
+            channel.more_url = self.roots.real_url(self.roots.link(listing.more.url))
             if not self.selection.wants({channel.code or ""} | {channel.label, *channel.codes}):
                 stats.inc_value(f"{DISCOVERY}/deselected")
                 channel.api = "deselected"
@@ -407,7 +385,7 @@ class BureauSpider(ArchiveSpider):
         requests, verdict = self.entry_requests(listing.entries, list_url, walk)
         yield from requests
         if verdict == "more" and listing.next_url:
-            yield self.list_request(self.link(listing.next_url), channel, walk=walk)
+            yield self.list_request(self.roots.link(listing.next_url), channel, walk=walk)
             return
         # Paged to the end of the list: no API; caught up (or past since=): none needed.
         channel.api = "none" if verdict in ("more", "end") else "not needed"
@@ -431,7 +409,7 @@ class BureauSpider(ArchiveSpider):
         """A request for page *page* of a channel's JSON search API."""
         assert channel.channel_id is not None
         return scrapy.Request(
-            api_url(self.base_url, channel.channel_id, page),
+            api_url(self.roots.crawled, channel.channel_id, page),
             callback=self.parse_api,
             errback=self.on_api_error,
             cb_kwargs={"channel": channel, "page": page, "counted": counted, "walk": walk},
@@ -475,7 +453,7 @@ class BureauSpider(ArchiveSpider):
         self, channel: DiscoveredChannel, page: int, url: str, reason: str
     ) -> Iterable[scrapy.Request]:
         if page != 1:
-            note_failure(self.crawler.stats, self.canonical(url), f"search API: {reason}")
+            note_failure(self.crawler.stats, self.roots.real_url(url), f"search API: {reason}")
             return
         self.crawler.stats.inc_value("postcrawl/api/fallback")
         logger.warning("search API failed (%s) for %s; keeping the static rows", reason, url)
@@ -483,9 +461,9 @@ class BureauSpider(ArchiveSpider):
         self.channel_discovered(channel)
         # The list's static rows are requested already; the more page may list older ones.
         if channel.more_url:
-            yield self.list_request(self.link(channel.more_url), channel, more=True)
+            yield self.list_request(self.roots.link(channel.more_url), channel, more=True)
         elif channel.source == "hint" and channel.list_url.startswith("http"):
-            yield self.list_request(self.link(channel.list_url), channel, more=True)
+            yield self.list_request(self.roots.link(channel.list_url), channel, more=True)
 
     def on_error(self, failure: Failure) -> None:
         """As :meth:`ArchiveSpider.on_error`, naming why a request was refused before it was
@@ -493,7 +471,7 @@ class BureauSpider(ArchiveSpider):
         # HttpError is an IgnoreRequest too; the base names its status.
         if failure.check(IgnoreRequest) and not failure.check(HttpError) and str(failure.value):
             request = failure.request  # type: ignore[attr-defined]
-            note_failure(self.crawler.stats, self.canonical(request.url), str(failure.value))
+            note_failure(self.crawler.stats, self.roots.real_url(request.url), str(failure.value))
             logger.info("not fetched: %s (%s)", request.url, failure.value)
             return
         super().on_error(failure)
@@ -505,7 +483,7 @@ class BureauSpider(ArchiveSpider):
         """An article page: empty answers fail, JS stubs are followed, the rest is an item."""
         if not response.body.strip():
             self.crawler.stats.inc_value("postcrawl/spider/empty")
-            note_failure(self.crawler.stats, self.canonical(response.url), "empty 200 answer")
+            note_failure(self.crawler.stats, self.roots.real_url(response.url), "empty 200 answer")
             return
         target = js_redirect_target(response.body, response.url)
         if target is not None:
@@ -523,12 +501,12 @@ class BureauSpider(ArchiveSpider):
         hints: PageHints,
         list_url: str | None,
     ) -> Iterable[scrapy.Request | SkippedPage]:
-        stub_url = self.canonical(response.url)
-        target_url = self.link(target)
+        stub_url = self.roots.real_url(response.url)
+        target_url = self.roots.link(target)
         if self.is_known(target_url):
             # The article is archived already: the stub is a page without an article, which
             # the store step records so it is not fetched again.
-            reason = f"redirect stub to {self.canonical(target_url)}"
+            reason = f"redirect stub to {self.roots.real_url(target_url)}"
             yield SkippedPage(stub_url, self.site.name, reason)
             return
         request = self.article_request(target_url, hints, list_url)
