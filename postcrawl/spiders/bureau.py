@@ -60,6 +60,7 @@ from twisted.python.failure import Failure
 
 from postcrawl.bureau_lists import (
     ListEntry,
+    ListingError,
     ListPage,
     api_url,
     channel_codes,
@@ -69,7 +70,7 @@ from postcrawl.bureau_lists import (
     parse_list_page,
 )
 from postcrawl.extensions import note_failure
-from postcrawl.extraction import ExtractionError, PageHints
+from postcrawl.extraction import PageHints
 from postcrawl.items import SkippedPage
 from postcrawl.sites import SITES
 from postcrawl.sites.bureaus import BUREAUS, Bureau
@@ -195,7 +196,7 @@ class BureauSpider(ArchiveSpider):
             return
         try:
             links = discover_channels(response.body, response.url, response_charset(response))
-        except ExtractionError as exc:
+        except ListingError as exc:
             links = []
             logger.warning("home page %s unreadable: %s", response.url, exc)
         if not links:
@@ -323,7 +324,7 @@ class BureauSpider(ArchiveSpider):
             return
         try:
             listing = parse_list_page(response.body, response.url, response_charset(response))
-        except ExtractionError as exc:
+        except ListingError as exc:
             note_failure(stats, self.roots.real_url(response.url), f"list page: {exc}")
             return
         if more:  # the API failed; the more page's own rows are all that is left
@@ -428,7 +429,7 @@ class BureauSpider(ArchiveSpider):
         stats.inc_value("postcrawl/api/pages")
         try:
             result = parse_api_page(response.body, response.url)
-        except ExtractionError as exc:
+        except ListingError as exc:
             yield from self._api_failed(channel, page, response.url, str(exc))
             return
         if page == 1:
