@@ -83,8 +83,7 @@ class AggregatorSpider(ArchiveSpider):
             yield self.list_request(next_url, page + 1, walk)
             return
         # The end of the list, caught up, or max_pages (as deep as this site is walked).
-        if verdict != "since" and (done := walk.done()) is not None:
-            yield done
+        yield from walk.finish(verdict)
 
     def _row_entry(self, response: Response, row: Any) -> tuple[str, PageHints, str | None] | None:
         """The real article URL of a list row, its title as a hint, and the listed date.

@@ -13,7 +13,7 @@ older than that day. :class:`ListWalking` is a mixin of :class:`postcrawl.spider
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -54,6 +54,12 @@ class ListWalk:
         if self.head is None:
             return None
         return ListWalkDone(self.key, self.head.url, self.head.published)
+
+    def finish(self, verdict: PageVerdict) -> Iterator[ListWalkDone]:
+        """At the walk's last page (*verdict* of that page): its record, unless ``since=`` cut
+        it short (the older entries were never walked) or it saw no entry."""
+        if verdict != "since" and (done := self.done()) is not None:
+            yield done
 
 
 class ListWalking:
