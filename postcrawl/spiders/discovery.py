@@ -38,6 +38,7 @@ from postcrawl.bureau_lists import (
 )
 from postcrawl.frontier import Frontier
 from postcrawl.siteroots import SiteRoots
+from postcrawl.sites import Site
 from postcrawl.sites.bureaus import Bureau
 from postcrawl.spiders.base import failure_reason, response_charset
 
@@ -105,6 +106,7 @@ class ChannelDiscovery:
     ``api_request``."""
 
     name: str
+    site: Site
     bureau: ClassVar[Bureau]
     roots: SiteRoots
     full: bool
