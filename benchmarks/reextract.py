@@ -32,6 +32,7 @@ from postcrawl.archive import ArchiveStore  # noqa: E402
 from postcrawl.cli.reextract import reextract_archive  # noqa: E402
 from postcrawl.extraction import PageHints  # noqa: E402
 from postcrawl.mirror.bureau import BureauMirror  # noqa: E402
+from postcrawl.siteroots import SiteRoots  # noqa: E402
 from postcrawl.sites import SITES  # noqa: E402
 from postcrawl.warc import WarcRecorder  # noqa: E402
 
@@ -43,8 +44,7 @@ class _Spider(Spider):
     name = "gd_spb"
     site = SITES["gd_spb"]
 
-    def canonical(self, url: str) -> str:
-        return REAL + url[len(MIRROR) :] if url.startswith(MIRROR) else url
+    roots = SiteRoots(REAL, MIRROR)
 
     def parse_article(self, response: Any, hints: PageHints) -> None:
         return None

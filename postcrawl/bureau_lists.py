@@ -14,6 +14,9 @@ holds. Discovery works from what the site itself shows, not from a table of path
 
 No capture shows a numbered pager (``common_list_2.shtml``); a ``下一页`` link is still followed
 where a page has one (a "more" page that paginates, say), but nothing relies on it.
+
+A page these functions cannot read (empty, not HTML, an API answer that is not its JSON) raises
+:class:`ListingError`: a page whose links and rows are unknown, not an article that failed.
 """
 
 from __future__ import annotations
@@ -51,6 +54,24 @@ _CHANNEL_ID = re.compile(r"[0-9a-f]{32}", re.I)
 _CODE = re.compile(r"c\d{5,}[0-9a-z]*", re.I)
 
 API_PAGE_SIZE = 50
+
+
+class ListingError(ExtractionError):
+    """A home page, list page or search-API answer that cannot be read, so its channels or
+    entries are unknown: ``str()`` is a one-line reason and ``kind`` a short key (``empty``,
+    ``binary``, ``not-html``, ``not-json``, …). Catch this, not :class:`ExtractionError`.
+
+    It derives from :class:`postcrawl.extraction.ExtractionError` only so that code that still
+    catches that for list pages (:mod:`postcrawl.probe`) keeps working until it names this."""
+
+
+def _read_html(body: bytes, encoding: str | None) -> tuple[str, etree._Element]:
+    """A listing page as text and as a tree; :class:`ListingError` when it is not a page."""
+    try:
+        html = decode_html(body, encoding)
+        return html, parse_html(html)
+    except ExtractionError as exc:
+        raise ListingError(str(exc), exc.kind) from None
 
 
 @dataclass(frozen=True)
@@ -184,9 +205,9 @@ def discover_channels(body: bytes, page_url: str, encoding: str | None = None) -
 
     Only lists on the page's own host count: the footer's links to other bureaus are not this
     site's channels. The label is the link's text (else its ``title``); where one list is
-    linked several times, the first non-empty label wins. Raises :class:`ExtractionError` for
+    linked several times, the first non-empty label wins. Raises :class:`ListingError` for
     an empty or non-HTML page."""
-    tree = parse_html(decode_html(body, encoding))
+    _, tree = _read_html(body, encoding)
     host = urlsplit(page_url).hostname
     found: dict[str, str] = {}
     for anchor in tree.iter("a"):
@@ -223,9 +244,8 @@ def find_more_link(html: str, page_url: str) -> MoreLink | None:
 def parse_list_page(body: bytes, page_url: str, encoding: str | None = None) -> ListPage:
     """The article links of a static list page (``common_list.shtml``, or a "more" page), with
     their dates and titles, its "more" link and a next page if it has one. Raises
-    :class:`ExtractionError` for an empty or non-HTML page."""
-    html = decode_html(body, encoding)
-    tree = parse_html(html)
+    :class:`ListingError` for an empty or non-HTML page."""
+    html, tree = _read_html(body, encoding)
     page = ListPage(more=find_more_link(html, page_url))
     seen: set[str] = set()
     for anchor in select(tree, "li a[href]"):
@@ -274,7 +294,7 @@ def _meta_value(result: dict[str, Any], key: str) -> str | None:
 
 
 def parse_api_page(body: bytes, page_url: str) -> ApiPage:
-    """The entries and total of one API answer. Raises :class:`ExtractionError` (kind
+    """The entries and total of one API answer. Raises :class:`ListingError` (kind
     ``not-json``) when the answer is not the API's JSON (an HTML error page, say)."""
     try:
         payload = json.loads(body.decode("utf-8-sig"))
@@ -282,7 +302,7 @@ def parse_api_page(body: bytes, page_url: str) -> ApiPage:
         results = data.get("results") or []
         total = int(data.get("total") or 0)
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-        raise ExtractionError(f"not the search API's JSON: {exc}", "not-json") from None
+        raise ListingError(f"not the search API's JSON: {exc}", "not-json") from None
     entries = []
     for result in results:
         if not isinstance(result, dict) or not result.get("url"):

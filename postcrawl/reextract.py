@@ -7,7 +7,7 @@ reextract``; docs/archive-format.md, "Re-extraction").
    ``WARC-Date``, then file and position). Records carry the real site URL, the site, the
    page's role and the list's hints (``WARC-Postcrawl-*``, :mod:`postcrawl.warc`); for older
    WARCs without them the fetched URL is mapped back to the real site (a mirror's root is
-   swapped for the real one, as the spider's ``canonical()`` does), the site comes from the
+   swapped for the real one, as the spider's ``roots.real_url()`` does), the site comes from the
    file name, a page counts as an article when the archive knows its URL as one (the frontier,
    the seen table, the provenance), and the hints come from the crawl frontier.
 2. **Extract** (:func:`extract_all`): extraction and normalization of each page, as the
@@ -89,7 +89,7 @@ def warc_files(root: Path) -> list[Path]:
 
 
 def _spider_bases() -> dict[str, str]:
-    """Spider name → the real site's root (``default_base_url``, else ``https://<domain>``)."""
+    """Spider name → the real site's root (:meth:`ArchiveSpider.real_root`)."""
     from postcrawl.spiders import aggregators, bureau  # noqa: F401 - define the classes
     from postcrawl.spiders.base import ArchiveSpider
 
@@ -101,7 +101,7 @@ def _spider_bases() -> dict[str, str]:
         site = getattr(cls, "site", None)
         name = getattr(cls, "name", None)
         if site is not None and name:
-            bases[name] = (cls.default_base_url or f"https://{site.domain}").rstrip("/")
+            bases[name] = cls.real_root()
     return bases
 
 

@@ -8,8 +8,8 @@ each record is its own gzip member, so readers (warcio) stop cleanly at a torn t
 written since re-extraction existed (``postcrawl reextract``, :mod:`postcrawl.reextract`) also
 carry what the archive needs to rebuild the article without the crawl:
 
-* ``WARC-Postcrawl-Real-URL``: the real site's URL (the spider's ``canonical()``), the URL the
-  archive records;
+* ``WARC-Postcrawl-Real-URL``: the real site's URL (the spider's ``roots.real_url()``,
+  :class:`postcrawl.siteroots.SiteRoots`), the URL the archive records;
 * ``WARC-Postcrawl-Site``: the site row (spider name);
 * ``WARC-Postcrawl-Role``: ``article`` for an article page request, else ``list``;
 * ``WARC-Postcrawl-Hints``: for an article, what its list said (JSON: title, published,
@@ -37,6 +37,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from postcrawl.paths import data_dir_setting
+from postcrawl.siteroots import SiteRoots
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +51,8 @@ HINTS_HEADER = "WARC-Postcrawl-Hints"
 def postcrawl_headers(request: Request | None, spider: Spider | None, url: str) -> dict[str, str]:
     """The ``WARC-Postcrawl-*`` headers of a response to *request* at *url* (see above)."""
     headers: dict[str, str] = {}
-    canonical = getattr(spider, "canonical", None)
-    headers[REAL_URL_HEADER] = canonical(url) if callable(canonical) else url
+    roots = getattr(spider, "roots", None)
+    headers[REAL_URL_HEADER] = roots.real_url(url) if isinstance(roots, SiteRoots) else url
     site = getattr(spider, "site", None)
     if site is not None and getattr(site, "name", None):
         headers[SITE_HEADER] = site.name

@@ -10,6 +10,7 @@ import pytest
 
 from postcrawl.bureau_lists import (
     ChannelLink,
+    ListingError,
     MoreLink,
     api_url,
     channel_codes,
@@ -20,7 +21,6 @@ from postcrawl.bureau_lists import (
     parse_api_page,
     parse_list_page,
 )
-from postcrawl.extraction import ExtractionError
 from tests.conftest import FIXTURES, fixture_named
 
 DISCOVERY = FIXTURES / "discovery"
@@ -69,7 +69,7 @@ def test_last_list_page_has_no_next() -> None:
 
 
 def test_empty_list_page_is_an_error_not_a_crash() -> None:
-    with pytest.raises(ExtractionError) as info:
+    with pytest.raises(ListingError) as info:
         parse_list_page(b"  ", LIST_URL)
     assert info.value.kind == "empty"
 
@@ -143,7 +143,7 @@ def test_api_page_entries_and_null_metadata() -> None:
 
 
 def test_api_error_page_is_reported() -> None:
-    with pytest.raises(ExtractionError) as info:
+    with pytest.raises(ListingError) as info:
         parse_api_page(b"<html>502 Bad Gateway</html>", "https://www.spb.gov.cn/common/search/x")
     assert info.value.kind == "not-json"
 
@@ -189,7 +189,7 @@ def test_home_page_of_a_bureau_whose_prefix_drops_the_s() -> None:
 
 def test_a_page_without_navigation_names_no_channel() -> None:
     assert discover_channels(b"<html><body><p>hello</p></body></html>", "https://x.cn/") == []
-    with pytest.raises(ExtractionError):
+    with pytest.raises(ListingError):
         discover_channels(b"", "https://x.cn/")
 
 

@@ -20,6 +20,7 @@ from postcrawl.frontier import Watermark
 from postcrawl.items import ArticleItem, ListWalkDone
 from postcrawl.mirror.bureau import BureauMirror, invented_layout
 from postcrawl.pipelines import archive_for
+from postcrawl.siteroots import SiteRoots
 from postcrawl.sites import SITES
 from postcrawl.sites.bureaus import BUREAUS, Bureau
 from postcrawl.spiders.bureau import (
@@ -65,6 +66,8 @@ def test_spider_starts_at_its_home_page(bureau: Bureau, tmp_path: Path) -> None:
     # On a mirror the home page is fetched from the mirror's root.
     mirrored = make_spider(bureau, tmp_path, base_url=MIRROR + "/")
     assert [r.url for r in asyncio.run(_collect(mirrored))] == [MIRROR + "/"]
+    assert mirrored.roots == SiteRoots(f"https://{bureau.domain}", MIRROR)
+    assert mirrored.allowed_domains == ["127.0.0.1"]
     archive_for(spider.crawler).close()
     archive_for(mirrored.crawler).close()
 
@@ -284,4 +287,22 @@ def test_home_without_navigation_uses_the_row_hints(tmp_path: Path) -> None:
     # 行业要闻 is known only by its API id: the API is paged directly.
     assert apis == [MIRROR + api_url("", "a630715264f14e0aafa4ab2a945fd6da", 1)]
     assert spider.crawler.stats.get_value("postcrawl/discovery/hints_used") == 1
+    archive_for(spider.crawler).close()
+
+
+def test_unreadable_listings_are_listing_errors_not_crashes(tmp_path: Path) -> None:
+    """An empty home page falls back to the row's hints; an empty list page is a counted
+    failure of that list (both raise ListingError inside the spider)."""
+    gd = next(b for b in BUREAUS if b.code == "gd")
+    spider = make_spider(gd, tmp_path, base_url=MIRROR)
+    stats = spider.crawler.stats
+    out = list(spider.parse_home(_response(MIRROR + "/", b"")))
+    assert out and all(r.callback in (spider.parse_list, spider.parse_api) for r in out)
+    assert stats.get_value("postcrawl/discovery/hints_used") == 1
+    channel = DiscoveredChannel("https://gd.spb.gov.cn/gdsyzglj/c100057/common_list.shtml", "x")
+    url = MIRROR + "/gdsyzglj/c100057/common_list.shtml"
+    assert list(spider.parse_list(_response(url, b"  "), channel=channel)) == []
+    assert stats.get_value("postcrawl/failed") == 1
+    (failure,) = stats.get_value("postcrawl/failures")
+    assert "list page: empty page" in failure and channel.list_url in failure
     archive_for(spider.crawler).close()

@@ -28,6 +28,7 @@ from postcrawl.extraction import PageHints
 from postcrawl.mirror import MirrorServer
 from postcrawl.mirror.bureau import BureauMirror, MirrorArticle
 from postcrawl.reextract import Report
+from postcrawl.siteroots import SiteRoots
 from postcrawl.sites import SITES
 from postcrawl.warc import HINTS_HEADER, REAL_URL_HEADER, ROLE_HEADER, WarcRecorder
 from tests.test_bureau_crawl import REAL, crawl, stored
@@ -155,7 +156,7 @@ def _record(root: Path, url: str, body: bytes, hints: PageHints) -> None:
     spider_cls = type("GdSpb", (Spider,), {"name": "gd_spb"})
     spider = spider_cls()
     spider.site = SITES["gd_spb"]  # type: ignore[attr-defined]
-    spider.canonical = lambda u: REAL + u.split("127.0.0.1:1", 1)[1]  # type: ignore[attr-defined]
+    spider.roots = SiteRoots(REAL, "http://127.0.0.1:1")  # type: ignore[attr-defined]
 
     def parse_article(response: Any, hints: PageHints) -> None:  # what the recorder looks for
         return None

@@ -21,7 +21,8 @@ from scrapy.http import Response
 from postcrawl.dates import find_datetime
 from postcrawl.extraction import PageHints
 from postcrawl.sites.aggregators import AGGREGATOR_ROWS, Aggregator, Listing
-from postcrawl.spiders.base import ArchiveSpider, ListWalk
+from postcrawl.spiders.base import ArchiveSpider
+from postcrawl.spiders.listwalk import ListWalk
 from postcrawl.textnorm import clean_line
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class AggregatorSpider(ArchiveSpider):
 
     async def start_lists(self) -> AsyncIterator[Any]:
         for path in self.listing.start_paths:
-            yield self.list_request(self.url(path), 1, self.new_walk(path))
+            yield self.list_request(self.roots.fetch(path), 1, self.new_walk(path))
 
     def list_request(self, url: str, page: int, walk: ListWalk) -> scrapy.Request:
         """A request for one list page (*page* counts from 1 per start path)."""
@@ -82,8 +83,7 @@ class AggregatorSpider(ArchiveSpider):
             yield self.list_request(next_url, page + 1, walk)
             return
         # The end of the list, caught up, or max_pages (as deep as this site is walked).
-        if verdict != "since" and (done := walk.done()) is not None:
-            yield done
+        yield from walk.finish(verdict)
 
     def _row_entry(self, response: Response, row: Any) -> tuple[str, PageHints, str | None] | None:
         """The real article URL of a list row, its title as a hint, and the listed date.
@@ -93,7 +93,7 @@ class AggregatorSpider(ArchiveSpider):
         outrank the page)."""
         for link in row.css("a[href]"):
             absolute = urljoin(response.url, link.attrib["href"].strip())
-            url = self.canonical(absolute)
+            url = self.roots.real_url(absolute)
             if not self._article_path.match(path_and_query(url)):
                 continue
             title = clean_line(" ".join(link.css("::text").getall())) or None

@@ -7,7 +7,8 @@ Arguments every spider takes (``scrapy crawl NAME -a key=value``):
 
 * ``base_url=http://127.0.0.1:8000`` crawls a mirror of the site at that root. Start URLs and
   the allowed domain follow it; the archive still records the site's real URLs, so a mirror
-  crawl and a live crawl share one archive and one notion of "seen".
+  crawl and a live crawl share one archive and one notion of "seen". The spider's
+  :attr:`ArchiveSpider.roots` (:class:`postcrawl.siteroots.SiteRoots`) maps between the two.
 * ``full=1`` fetches every article again (a backfill), ignoring what the archive has seen.
 * ``since=YYYY-MM-DD`` stops listing at articles older than that day.
 
@@ -16,17 +17,16 @@ Unknown arguments and bad values are refused with one clear line (:meth:`Archive
 Every run first re-requests what the crawl frontier (:mod:`postcrawl.frontier`) holds as
 pending — articles an interrupted run listed but never archived, earlier failures — and then
 walks the lists (:meth:`ArchiveSpider.start_lists`). A walk stops early only where the frontier's
-watermark says a complete earlier walk covered the rest (:class:`ListWalk`).
+watermark says a complete earlier walk covered the rest (:mod:`postcrawl.spiders.listwalk`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterable
 from datetime import date
-from typing import Any, ClassVar, Literal
-from urllib.parse import urljoin, urlsplit
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -36,10 +36,12 @@ from twisted.python.failure import Failure
 from postcrawl.crawl_archive import archive_for
 from postcrawl.extensions import note_failure
 from postcrawl.extraction import PageHints
-from postcrawl.frontier import Frontier, Listed, Watermark
-from postcrawl.items import ArticleItem, FetchedPage, ListWalkDone
+from postcrawl.frontier import Frontier, Listed
+from postcrawl.items import ArticleItem, FetchedPage
 from postcrawl.seen import SeenStore
+from postcrawl.siteroots import SiteRoots
 from postcrawl.sites import Site
+from postcrawl.spiders.listwalk import ListWalking
 
 logger = logging.getLogger(__name__)
 
@@ -101,44 +103,14 @@ def failure_reason(failure: Failure) -> str:
     return f"HTTP {response.status}" if response is not None else type(failure.value).__name__
 
 
-@dataclass
-class ListWalk:
-    """One walk down one list (a channel's pages, its API pages, a start path) in this run.
-
-    *watermark* is where the last complete walk of the list began; the walk may stop early
-    only once it has reached that point (:meth:`page_verdict`).
-    """
-
-    key: str
-    watermark: Watermark | None
-    head: Watermark | None = None
-    reached: bool = False
-    pages: int = field(default=0)
-
-    def observe(self, entries: Sequence[tuple[str, str | None]]) -> None:
-        """Note one page's entries (real URL, listed date), newest first."""
-        self.pages += 1
-        if self.head is None and entries:
-            self.head = Watermark(*entries[0])
-        if self.watermark is not None and any(self.watermark.covers(u, p) for u, p in entries):
-            self.reached = True
-
-    def done(self) -> ListWalkDone | None:
-        """The record of this walk's completion (``None`` when it saw no entry at all)."""
-        if self.head is None:
-            return None
-        return ListWalkDone(self.key, self.head.url, self.head.published)
-
-
-PageVerdict = Literal["more", "end", "caught-up", "since"]
-
-
-class ArchiveSpider(scrapy.Spider):
+class ArchiveSpider(ListWalking, scrapy.Spider):
     """A spider that feeds the archive pipelines with :class:`ArticleItem` s.
 
     Subclasses set :attr:`site` (the row) and yield :meth:`article_request` s from their list
-    parsing; :meth:`parse_article` turns the response into an item. :meth:`is_known` answers
-    whether an article URL needs fetching at all (the incremental crawl).
+    parsing; :meth:`parse_article` turns the response into an item. :attr:`roots` maps between
+    the real site's URLs and the URLs fetched (a mirror's, with ``-a base_url=``). The walk of
+    each list, and whether an article URL needs fetching at all (the incremental crawl), come
+    from :class:`postcrawl.spiders.listwalk.ListWalking`.
     """
 
     site: ClassVar[Site]
@@ -157,12 +129,10 @@ class ArchiveSpider(scrapy.Spider):
     ) -> None:
         self.check_arguments({"base_url": base_url, "full": full, "since": since, **kwargs})
         super().__init__(*args, **kwargs)
-        self.real_base_url = (self.default_base_url or f"https://{self.site.domain}").rstrip("/")
-        self.base_url = parse_base_url(base_url) or self.real_base_url
+        self.roots = SiteRoots.of(self.real_root(), parse_base_url(base_url))
         self.full = parse_flag("full", full)
         self.since = parse_since(since)
-        host = urlsplit(self.base_url).hostname or self.site.domain
-        self.allowed_domains = [host]
+        self.allowed_domains = [urlsplit(self.roots.crawled).hostname or self.site.domain]
         self.seen: SeenStore | None = None
         self.frontier: Frontier | None = None
 
@@ -180,6 +150,11 @@ class ArchiveSpider(scrapy.Spider):
         parse_base_url(arguments.get("base_url"))
         parse_flag("full", arguments.get("full"))
         parse_since(arguments.get("since"))
+
+    @classmethod
+    def real_root(cls) -> str:
+        """The real site's root: :attr:`default_base_url`, else ``https://<domain>``."""
+        return (cls.default_base_url or f"https://{cls.site.domain}").rstrip("/")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:
@@ -208,89 +183,13 @@ class ArchiveSpider(scrapy.Spider):
         return
         yield
 
-    # -- list walks ------------------------------------------------------------------------
-    def new_walk(self, list_name: str) -> ListWalk:
-        """A walk of one of this site's lists, with its watermark (``full=1``: none)."""
-        key = f"{self.site.name}:{list_name}"
-        watermark = None
-        if self.frontier is not None and not self.full:
-            watermark = self.frontier.watermark(key)
-        return ListWalk(key, watermark)
-
-    def page_verdict(
-        self, walk: ListWalk, entries: Sequence[tuple[str, str | None]]
-    ) -> tuple[list[int], PageVerdict]:
-        """Which entries of one list page (real URL, listed date) to request, by position, and
-        whether to page on: ``end`` (an empty page), ``since`` (all older than ``since=``),
-        ``caught-up`` (all known, at or past the watermark of a complete walk) or ``more``."""
-        stats = self.crawler.stats
-        walk.observe(entries)
-        wanted: list[int] = []
-        known = too_old = 0
-        for position, (url, published) in enumerate(entries):
-            if self.too_old(published):
-                too_old += 1
-                continue
-            if self.is_known(url):
-                known += 1
-                continue
-            wanted.append(position)
-            # A URL the frontier holds is requested again (pending ones were requested at
-            # start, and Scrapy's dupefilter drops the repeat), but counts as known below.
-            if self.frontier is not None and not self.full and self.frontier.is_listed(url):
-                known += 1
-        stats.inc_value("postcrawl/list/entries", len(entries))
-        stats.inc_value("postcrawl/list/known", known)
-        stats.inc_value("postcrawl/list/too_old", too_old)
-        if not entries:
-            return wanted, "end"
-        if too_old == len(entries):
-            return wanted, "since"
-        if not self.full and walk.reached and known + too_old == len(entries):
-            stats.inc_value("postcrawl/list/stopped_at_watermark")
-            return wanted, "caught-up"
-        return wanted, "more"
-
     # -- URLs ------------------------------------------------------------------------------
-    def url(self, path: str) -> str:
-        """An absolute URL on the crawled root (the mirror, when there is one)."""
-        return (
-            urljoin(self.base_url + "/", path.lstrip("/")) if not path.startswith("http") else path
-        )
-
-    def canonical(self, url: str) -> str:
-        """The real site's URL for a fetched URL: a mirror's root is swapped back."""
-        if self.base_url != self.real_base_url and url.startswith(self.base_url):
-            return self.real_base_url + url[len(self.base_url) :]
-        return url
-
-    def fetch_url(self, url: str) -> str:
-        """The URL to fetch for a real-site URL (a link in a list, an API result)."""
-        if self.base_url != self.real_base_url:
-            parts = urlsplit(url)
-            real = urlsplit(self.real_base_url)
-            if parts.hostname == real.hostname:
-                rest = url.split(parts.netloc, 1)[1]
-                return self.base_url + rest
-        return url
-
     def listed_url(self, request: scrapy.Request | None) -> str | None:
         """The real URL a list gave for a request (before any redirect): the frontier's key."""
         if request is None:
             return None
         redirected = request.meta.get("redirect_urls") or [request.url]
-        return self.canonical(redirected[0])
-
-    # -- incremental -----------------------------------------------------------------------
-    def is_known(self, url: str) -> bool:
-        """Whether the archive has already handled this article URL (``full=1``: never)."""
-        if self.full or self.seen is None:
-            return False
-        return self.seen.url_seen(self.canonical(url))
-
-    def too_old(self, published: str | None) -> bool:
-        """Whether a listed date falls before ``since``."""
-        return bool(self.since and published and published[:10] < self.since.isoformat())
+        return self.roots.real_url(redirected[0])
 
     # -- requests and items ----------------------------------------------------------------
     def article_request(
@@ -305,16 +204,16 @@ class ArchiveSpider(scrapy.Spider):
         *record*, the frontier records the URL as listed before it is requested."""
         hints = hints or PageHints()
         request = scrapy.Request(
-            self.fetch_url(url),
+            self.roots.fetch(url),
             callback=self.parse_article,
             errback=self.on_error,
             cb_kwargs={"hints": hints, "list_url": list_url},
         )
         if record:
             request.meta[LISTED_META] = Listed(
-                url=self.canonical(url),
+                url=self.roots.real_url(url),
                 site=self.site.name,
-                list_url=self.canonical(list_url) if list_url else None,
+                list_url=self.roots.real_url(list_url) if list_url else None,
                 title=hints.title,
                 published=hints.published,
                 source=hints.source,
@@ -327,12 +226,12 @@ class ArchiveSpider(scrapy.Spider):
     ) -> Iterable[ArticleItem]:
         """The article item for a fetched page; the pipelines do the reading."""
         self.crawler.stats.inc_value("postcrawl/spider/articles_fetched")
-        url = self.canonical(response.url)
+        url = self.roots.real_url(response.url)
         page = FetchedPage(
             body=response.body,
             encoding=response_charset(response),
             listed_url=self.listed_url(response.request),
-            list_url=self.canonical(list_url) if list_url else None,
+            list_url=self.roots.real_url(list_url) if list_url else None,
             aliases=self.aliases_of(response.request, url),
         )
         yield ArticleItem(url=url, site=self.site.name, page=page, hints=hints)
@@ -340,7 +239,7 @@ class ArchiveSpider(scrapy.Spider):
     def aliases_of(self, request: scrapy.Request, url: str) -> tuple[str, ...]:
         """The other real URLs that led to the article at *url*: HTTP redirects, and the
         JavaScript stubs a spider followed (request meta :data:`ALIASES_META`)."""
-        aliases = {self.canonical(u) for u in request.meta.get("redirect_urls", [])}
+        aliases = {self.roots.real_url(u) for u in request.meta.get("redirect_urls", [])}
         aliases |= set(request.meta.get(ALIASES_META, ()))
         aliases.discard(url)
         return tuple(sorted(aliases))
