@@ -15,11 +15,10 @@ import pytest
 
 from postcrawl.archive import article_files
 from postcrawl.mirror import MirrorServer
+from postcrawl.mirror.aggregators import AggregatorMirror
 from postcrawl.mirror.bureau import BureauMirror
 from postcrawl.mirror.server import Route
 from postcrawl.runlock import RunLock
-from tests.conftest import fixture_named
-from tests.test_aggregator_crawl import article_page, list_page, mirror_path
 
 FAST = [
     "-s", "DOWNLOAD_DELAY=0",
@@ -28,6 +27,9 @@ FAST = [
     "-s", "POSTCRAWL_FSYNC=False",
     "-s", "POSTCRAWL_WARC_ENABLED=False",
 ]  # fmt: skip
+
+
+TXYDDY = AggregatorMirror("txyddy")
 
 
 def postcrawl_crawl(
@@ -61,19 +63,10 @@ def bureau(articles: int = 30, delay: float = 0.0) -> dict[str, Route]:
 
 
 def bureau_and_repost_site() -> dict[str, Route]:
-    """One mirror for two spiders: the gd bureau (discovered from ``/``) and txyddy's two
-    list pages with a repost of a gd article and another article."""
+    """One mirror for two spiders: the gd bureau (discovered from ``/``) and the txyddy mirror
+    (its two sections, four articles, one a repost of a gd article)."""
     routes = bureau()
-    shanxi = fixture_named("txyddy", "003_txyddy_shanxi")
-    repost = fixture_named("txyddy", "004_txyddy_repost")
-    routes["/hydt/"] = list_page(
-        "div.list", [(mirror_path(shanxi.url), "秦红保在阳泉市调研督导…", "2023-09-11")]
-    )
-    routes["/shjd/"] = list_page(
-        "div.list", [(mirror_path(repost.url), "河源、梅州…政企联席会", "2023-10-26")]
-    )
-    routes[mirror_path(shanxi.url)] = article_page(shanxi)
-    routes[mirror_path(repost.url)] = article_page(repost)
+    routes.update(TXYDDY.routes())
     return routes
 
 
@@ -96,7 +89,8 @@ def test_two_spiders_in_one_process_from_any_folder(tmp_path: Path) -> None:
     assert [e["spider"] for e in report["spiders"]] == ["gd_spb", "txyddy"]
     gd, txyddy = report["spiders"]
     assert gd["articles_fetched"] == 30 and gd["stored"] == 30
-    assert txyddy["list_rows"] == 2 and txyddy["articles_fetched"] == 2
+    # /hydt/ (two pages) and /shjd/: six rows, four articles (two listed in both sections).
+    assert txyddy["list_rows"] == 6 and txyddy["articles_fetched"] == 4 == len(TXYDDY.expected())
     stored = sum(e["stored"] for e in report["spiders"])
     assert stored == len(list(article_files(data)))
     assert not (elsewhere / "data").exists()
