@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -13,13 +14,14 @@ from typing import Any
 
 import pytest
 
-from postcrawl.archive import article_files
+from postcrawl.archive import article_files, read_manifest
 from postcrawl.mirror import MirrorServer
+from postcrawl.mirror.aggregators import AggregatorMirror, aggregator_mirrors, combined_routes
 from postcrawl.mirror.bureau import BureauMirror
 from postcrawl.mirror.server import Route
 from postcrawl.runlock import RunLock
-from tests.conftest import fixture_named
-from tests.test_aggregator_crawl import article_page, list_page, mirror_path
+from postcrawl.sites.bureaus import BUREAUS
+from tests.test_cli_mirror import assert_every_aggregator_archived
 
 FAST = [
     "-s", "DOWNLOAD_DELAY=0",
@@ -28,6 +30,9 @@ FAST = [
     "-s", "POSTCRAWL_FSYNC=False",
     "-s", "POSTCRAWL_WARC_ENABLED=False",
 ]  # fmt: skip
+
+
+TXYDDY = AggregatorMirror("txyddy")
 
 
 def postcrawl_crawl(
@@ -61,19 +66,10 @@ def bureau(articles: int = 30, delay: float = 0.0) -> dict[str, Route]:
 
 
 def bureau_and_repost_site() -> dict[str, Route]:
-    """One mirror for two spiders: the gd bureau (discovered from ``/``) and txyddy's two
-    list pages with a repost of a gd article and another article."""
+    """One mirror for two spiders: the gd bureau (discovered from ``/``) and the txyddy mirror
+    (its two sections, four articles, one a repost of a gd article)."""
     routes = bureau()
-    shanxi = fixture_named("txyddy", "003_txyddy_shanxi")
-    repost = fixture_named("txyddy", "004_txyddy_repost")
-    routes["/hydt/"] = list_page(
-        "div.list", [(mirror_path(shanxi.url), "秦红保在阳泉市调研督导…", "2023-09-11")]
-    )
-    routes["/shjd/"] = list_page(
-        "div.list", [(mirror_path(repost.url), "河源、梅州…政企联席会", "2023-10-26")]
-    )
-    routes[mirror_path(shanxi.url)] = article_page(shanxi)
-    routes[mirror_path(repost.url)] = article_page(repost)
+    routes.update(TXYDDY.routes())
     return routes
 
 
@@ -96,7 +92,8 @@ def test_two_spiders_in_one_process_from_any_folder(tmp_path: Path) -> None:
     assert [e["spider"] for e in report["spiders"]] == ["gd_spb", "txyddy"]
     gd, txyddy = report["spiders"]
     assert gd["articles_fetched"] == 30 and gd["stored"] == 30
-    assert txyddy["list_rows"] == 2 and txyddy["articles_fetched"] == 2
+    # /hydt/ (two pages) and /shjd/: six rows, four articles (two listed in both sections).
+    assert txyddy["list_rows"] == 6 and txyddy["articles_fetched"] == 4 == len(TXYDDY.expected())
     stored = sum(e["stored"] for e in report["spiders"])
     assert stored == len(list(article_files(data)))
     assert not (elsewhere / "data").exists()
@@ -111,8 +108,6 @@ def test_two_spiders_in_one_process_from_any_folder(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "txyddy  ok" in shown.stdout
-    import sqlite3
-
     with sqlite3.connect(data / "index.sqlite3") as conn:
         assert conn.execute("SELECT count(*) FROM runs").fetchone() == (2,)
 
@@ -188,3 +183,66 @@ def test_two_runs_started_at_once(tmp_path: Path) -> None:
     assert len(runs) == 3
     assert sorted(r["spiders"][0]["stored"] for r in runs[1:]) == [0, 5]
     assert len(list(article_files(data))) == 25
+
+
+def test_crawl_all_against_mirrors_of_every_family(tmp_path: Path) -> None:
+    """``postcrawl crawl --all`` with one mirror server: the gd bureau mirror at ``/`` (12
+    articles and the original txyddy reposts) and every aggregator mirror at its paths.
+
+    All 32 bureau spiders discover the same bureau mirror (``-a base_url=`` sends them all to
+    the one host), each under its own site's URLs: every one fetches all 13 articles, and the
+    archive stores each body once; the other bureau spiders record it as a duplicate."""
+    bureau_mirror = BureauMirror("gd", articles=12, page_size=20, faults=False, originals=True)
+    aggregators = aggregator_mirrors()
+    data = tmp_path / "data"
+    began = time.monotonic()
+    with MirrorServer(combined_routes(bureau_mirror, aggregators)) as server:
+        done = postcrawl_crawl(
+            "--all", "-a", f"base_url={server.base_url}", data=data, cwd=tmp_path
+        )
+    elapsed = time.monotonic() - began
+    (report,) = reports(data)
+    # Exit status as the report says.
+    assert report["status"] == "ok", report["findings"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert elapsed < 60
+    spiders = {e["spider"]: e for e in report["spiders"]}
+    bureau_names = {b.spider_name for b in BUREAUS}
+    assert set(spiders) == bureau_names | {m.name for m in aggregators}
+    assert len(report["spiders"]) == len(spiders) == 36
+    assert all(e["status"] == "ok" and e["finish_reason"] == "finished" for e in spiders.values())
+    assert all(e["failed"] == 0 and e["requests_failed"] == 0 for e in spiders.values())
+    # The one article an official page replaced (the repost stored first) is counted in
+    # neither stored nor duplicates: the manifest's "replaces" names it.
+    replaced: dict[str, int] = {}
+    for record in read_manifest(data):
+        if record and record.get("event") == "article" and record.get("replaces"):
+            replaced[record["site"]] = replaced.get(record["site"], 0) + 1
+    bodies = len(bureau_mirror.expected())
+    assert bodies == 13
+    for name in bureau_names:
+        entry = spiders[name]
+        assert entry["channels_discovered"] == 3, name
+        assert entry["articles_fetched"] == bodies, name
+        seen = entry["stored"] + entry["duplicates"] + entry["near_duplicates"]
+        assert seen + replaced.get(name, 0) == bodies, name
+    # Each bureau article stored once, by whichever bureau spider fetched it first.
+    assert sum(spiders[n]["stored"] + replaced.get(n, 0) for n in bureau_names) == bodies
+    copies = sum(spiders[n]["duplicates"] + spiders[n]["near_duplicates"] for n in bureau_names)
+    assert copies == bodies * (len(bureau_names) - 1)
+    conn = sqlite3.connect(data / "index.sqlite3")
+    try:
+        by_site = dict(conn.execute("SELECT site, count(*) FROM articles GROUP BY site"))
+        total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        conn.close()
+    assert sum(by_site.get(n, 0) for n in bureau_names) == bodies
+    # Every aggregator's postal articles; the txyddy repost joined its gd original.
+    assert_every_aggregator_archived(data, report)
+    for mirror in aggregators:
+        entry = spiders[mirror.name]
+        seen = entry["stored"] + entry["duplicates"] + entry["near_duplicates"]
+        assert seen == len(mirror.expected()), mirror.name
+        assert by_site.get(mirror.name, 0) == sum(1 for p in mirror.expected() if not p.repost_of)
+    assert total == bodies + sum(len(m.expected()) for m in aggregators) - 1
+    assert total == len(list(article_files(data)))

@@ -16,6 +16,7 @@ import pytest
 
 from postcrawl.cli import build_parser, main
 from postcrawl.cli import probe as cli_probe
+from postcrawl.mirror.aggregators import AggregatorMirror
 from postcrawl.mirror.bureau import BureauMirror, MirrorChannel, invented_layout
 from postcrawl.mirror.server import MirrorServer, Route
 from postcrawl.probe import (
@@ -30,7 +31,6 @@ from postcrawl.sites import get_site
 from postcrawl.sites.aggregators import AGGREGATOR_ROWS
 from postcrawl.sites.bureaus import BUREAUS
 from tests.conftest import fixture_named
-from tests.test_aggregator_crawl import article_page, list_page, mirror_path
 
 
 def run_probe(
@@ -274,24 +274,6 @@ def test_usage_errors_exit_2(
 
 
 # -- --all, through a transport that maps the real hosts to mirrors ---------------------------
-AGGREGATOR_MIRRORS = {
-    # spider: (fixture, start path, rows container of its list shape)
-    "txyddy": (("txyddy", "003_txyddy_shanxi"), "/hydt/", "div.list"),
-    "e0734": (("e0734", "001_e0734_traditional"), "/index.php?a=lists&catid=707", "ul.list"),
-    "sxrb": (("sxrb", "006_sxrb_2023"), "/GB/314064/index.html", "div.mod_bd"),
-    "dezhou": (("dezhou", "000_dezhou_portal"), "/", "div.news-list"),
-}
-
-
-def aggregator_routes(name: str) -> dict[str, Route]:
-    (site, stem), start, container = AGGREGATOR_MIRRORS[name]
-    fx = fixture_named(site, stem)
-    return {
-        start: list_page(container, [(mirror_path(fx.url), fx.expected["title"], "2024-01-01")]),
-        mirror_path(fx.url): article_page(fx),
-    }
-
-
 @pytest.fixture
 def every_site_mirrored() -> Iterator[dict[str, MirrorServer]]:
     """A mirror server per real hostname: every bureau and every aggregator."""
@@ -303,7 +285,7 @@ def every_site_mirrored() -> Iterator[dict[str, MirrorServer]]:
         for row in AGGREGATOR_ROWS:
             host = urlsplit(row.base_url).hostname
             assert host is not None
-            servers[host] = MirrorServer(aggregator_routes(row.name)).start()
+            servers[host] = MirrorServer(AggregatorMirror(row).routes()).start()
         yield servers
     finally:
         # Each shutdown waits out its server's poll interval: stop them side by side.
@@ -347,10 +329,12 @@ def test_all_sites_through_an_injected_transport(
     assert by_name["gd_spb"]["figures"]["channels"] == 4
     assert (
         by_name["sxrb"]["figures"]["article"]["title"]
-        == fixture_named("sxrb", "006_sxrb_2023").expected["title"]
+        == fixture_named("sxrb", "006_sxrb_2025").expected["title"]  # its list's first row
     )
     assert by_name["e0734"]["figures"]["article"]["postal"] is True
-    assert all(by_name[r.name]["figures"]["list"]["rows"] == 1 for r in AGGREGATOR_ROWS)
+    for row in AGGREGATOR_ROWS:  # the rows of the first list page
+        first_list = AggregatorMirror(row).lists[0]
+        assert by_name[row.name]["figures"]["list"]["rows"] == len(first_list.rows)
     # Each site's own table row, aggregators without the bureau-only steps.
     dezhou = next(line for line in table_rows if line.startswith("dezhou"))
     assert dezhou.split()[1:3] == ["-", "-"]

@@ -399,6 +399,7 @@ class BureauMirror:
         api: bool = True,
         nav: bool = True,
         body_chars: int = 0,
+        originals: bool = False,
     ) -> None:
         self.bureau = bureau if isinstance(bureau, Bureau) else bureau_named(bureau)
         self.body_chars = body_chars  # a floor on each article's length (benchmarks: seed-like)
@@ -408,6 +409,7 @@ class BureauMirror:
         self.api = api
         self.nav = nav
         self.articles: list[MirrorArticle] = []  # newest first
+        self.originals: list[MirrorArticle] = []  # reposted by an aggregator mirror
         step = timedelta(days=SPAN_DAYS / max(articles, 1))
         for i in range(articles):
             fault = FAULT_POSITIONS.get(i) if faults else None
@@ -417,6 +419,8 @@ class BureauMirror:
             self.articles.append(self._article(i, published, fault, position=i))
         if faults:
             self._add_migrated_faults()
+        if originals:
+            self._add_originals()
 
     @property
     def prefix(self) -> str:
@@ -482,6 +486,26 @@ class BureauMirror:
                     f"{_hex_id(self.bureau.code, article.key, 'moved')}.shtml"
                 )
                 break
+
+    def _add_originals(self) -> None:
+        """Publish the articles the aggregator mirrors repost (``sites/bureau/originals.json``,
+        this bureau's entries) at their real paths, in date order."""
+        text = resources.files("postcrawl.mirror") / "sites" / "bureau" / "originals.json"
+        entries = json.loads(text.read_text("utf-8")).get(self.bureau.code, [])
+        first_key = max((a.key for a in self.articles), default=-1) + 1
+        for i, entry in enumerate(entries):
+            channel = next(c for c in self.channels if c.code == entry["channel"])
+            article = MirrorArticle(
+                key=first_key + i,
+                channel=channel,
+                published=datetime.fromisoformat(entry["published"]),
+                title=entry["title"],
+                paragraphs=tuple(entry["paragraphs"]),
+            )
+            article.listed_path = article.home_path = entry["path"]
+            position = sum(1 for a in self.articles if a.published > article.published)
+            self.articles.insert(position, article)
+            self.originals.append(article)
 
     def add_articles(self, count: int) -> list[MirrorArticle]:
         """Publish *count* new articles, newer than every other, at the top of the lists."""
@@ -598,6 +622,10 @@ class BureauMirror:
                 f'<ul class="sub">{"".join(links)}</ul></li>'
             )
         return '<div class="nav"><ul class="w1200 clearfix">\n' + "\n".join(items) + "\n</ul></div>"
+
+    def navigation(self) -> str:
+        """The home page's navigation bar with absolute links (for a page at another path)."""
+        return self._nav(relative=False)
 
     def home_page(self) -> bytes:
         """The home page: navigation, and a box of recent rows per channel."""
