@@ -189,7 +189,7 @@ def test_crawl_all_against_mirrors_of_every_family(tmp_path: Path) -> None:
     """``postcrawl crawl --all`` with one mirror server: the gd bureau mirror at ``/`` (12
     articles and the original txyddy reposts) and every aggregator mirror at its paths.
 
-    All 32 bureau spiders discover the same bureau mirror (``-a base_url=`` sends them all to
+    All 33 bureau spiders discover the same bureau mirror (``-a base_url=`` sends them all to
     the one host), each under its own site's URLs: every one fetches all 13 articles, and the
     archive stores each body once; the other bureau spiders record it as a duplicate."""
     bureau_mirror = BureauMirror("gd", articles=12, page_size=20, faults=False, originals=True)
@@ -209,7 +209,7 @@ def test_crawl_all_against_mirrors_of_every_family(tmp_path: Path) -> None:
     spiders = {e["spider"]: e for e in report["spiders"]}
     bureau_names = {b.spider_name for b in BUREAUS}
     assert set(spiders) == bureau_names | {m.name for m in aggregators}
-    assert len(report["spiders"]) == len(spiders) == 36
+    assert len(report["spiders"]) == len(spiders) == 37  # 33 bureaus and 4 aggregators
     assert all(e["status"] == "ok" and e["finish_reason"] == "finished" for e in spiders.values())
     assert all(e["failed"] == 0 and e["requests_failed"] == 0 for e in spiders.values())
     # The one article an official page replaced (the repost stored first) is counted in
