@@ -22,9 +22,9 @@ import trafilatura
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from postcrawl.article_text import normalize_extracted  # noqa: E402
+from postcrawl.chinese_text import normalized_body  # noqa: E402
 from postcrawl.extraction import extract_article  # noqa: E402
-from postcrawl.normalize import normalize_extracted  # noqa: E402
-from postcrawl.textnorm import normalized_body  # noqa: E402
 from tests.conftest import page_fixtures  # noqa: E402
 
 

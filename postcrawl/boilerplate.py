@@ -1,6 +1,6 @@
 """The boilerplate ("chrome") filter: which lines of a page are the article, and which are not.
 
-Works on cleaned lines (see :func:`postcrawl.textnorm.clean_line`), in simplified Chinese, so one
+Works on cleaned lines (see :func:`postcrawl.chinese_text.clean_line`), in simplified Chinese, so one
 rule covers a traditional page too. Three kinds of line leave the body:
 
 * chrome (banners, breadcrumbs, share widgets, disclaimers, contact blocks, footers, …), dropped
@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from postcrawl.chinese_text import comparable, to_simplified
 from postcrawl.metaline import MAX_META_LINE, LineMeta, parse_meta_line
-from postcrawl.textnorm import comparable, to_simplified
 
 # A short line in the head region (before the first prose line) may be a kicker or sub-title.
 MAX_HEADER_LINE = 40

@@ -31,8 +31,8 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 from lxml import etree
 
 from postcrawl import dates
+from postcrawl.chinese_text import clean_line
 from postcrawl.extraction import ExtractionError, decode_html, parse_html, select
-from postcrawl.textnorm import clean_line
 
 # `<script>window.location.href="/gjyzj/c100276/common_list.shtml"</script>` (a ~137-byte page).
 _JS_REDIRECT = re.compile(

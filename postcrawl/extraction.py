@@ -22,9 +22,9 @@ from lxml import etree
 
 from postcrawl import dates
 from postcrawl.boilerplate import filter_chrome, is_prose
+from postcrawl.chinese_text import clean_line, comparable, to_simplified
 from postcrawl.metaline import MAX_META_LINE, LineMeta, parse_meta_line
 from postcrawl.sites import Site, site_for_url
-from postcrawl.textnorm import clean_line, comparable, to_simplified
 
 # Larger pages are refused: no real article page comes near this, and lxml would hold it all.
 MAX_PAGE_BYTES = 5 * 1024 * 1024

@@ -55,6 +55,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from protego import Protego
 
+from postcrawl.article_text import normalize_extracted
 from postcrawl.boilerplate import chrome_rule
 from postcrawl.bureau_lists import (
     ChannelLink,
@@ -66,6 +67,7 @@ from postcrawl.bureau_lists import (
     parse_api_page,
     parse_list_page,
 )
+from postcrawl.chinese_text import clean_line, comparable, to_simplified
 from postcrawl.extraction import (
     ExtractionError,
     PageHints,
@@ -74,12 +76,10 @@ from postcrawl.extraction import (
     parse_html,
     select,
 )
-from postcrawl.normalize import normalize_extracted
 from postcrawl.settings import DOWNLOAD_DELAY, DOWNLOAD_MAXSIZE, DOWNLOAD_TIMEOUT, USER_AGENT
 from postcrawl.sites.aggregators import AGGREGATOR_ROWS, Aggregator
 from postcrawl.sites.bureaus import BUREAUS, Bureau, Channel
 from postcrawl.sites.model import Site
-from postcrawl.textnorm import clean_line, comparable, to_simplified
 from postcrawl.topic import matched_keyword
 
 # The crawl's per-host floor (settings.DOWNLOAD_DELAY): the probe never goes faster by default.

@@ -12,7 +12,7 @@ reextract``; docs/archive-format.md, "Re-extraction").
    the seen table, the provenance), and the hints come from the crawl frontier.
 2. **Extract** (:func:`extract_all`): extraction and normalization of each page, as the
    pipelines do (:func:`postcrawl.extraction.extract_article`,
-   :func:`postcrawl.normalize.normalize_extracted`, the topic filter), in a process pool.
+   :func:`postcrawl.article_text.normalize_extracted`, the topic filter), in a process pool.
 3. **Compare** (:func:`compare`) with the article each URL was stored from.
 4. **Apply** (:func:`apply`): new articles through :meth:`ArchiveStore.add` (dedupe,
    near-duplicates, official replacement, as a crawl), changed bodies through
@@ -39,9 +39,9 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from postcrawl.archive import ArchiveStore
+from postcrawl.article_text import normalize_extracted
 from postcrawl.bureau_lists import js_redirect_target
 from postcrawl.extraction import Extracted, ExtractionError, PageHints, extract_article
-from postcrawl.normalize import normalize_extracted
 from postcrawl.sites import SITES, Site, site_for_url
 from postcrawl.topic import matched_keyword
 from postcrawl.warc import HINTS_HEADER, REAL_URL_HEADER, ROLE_HEADER, SITE_HEADER, WARC_DIR

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from postcrawl.textnorm import to_simplified
+from postcrawl.chinese_text import to_simplified
 
 
 def matched_keyword(title: str, paragraphs: Iterable[str], keywords: Sequence[str]) -> str | None:

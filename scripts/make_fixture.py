@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, str(ROOT))
 
+from postcrawl.article_text import normalize_extracted  # noqa: E402
 from postcrawl.extraction import Extracted, ExtractionError, extract_article  # noqa: E402
-from postcrawl.normalize import normalize_extracted  # noqa: E402
 from postcrawl.sites import Site, get_site, site_for_url  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -18,10 +18,10 @@ from pathlib import Path
 import lxml.html
 
 from postcrawl.archive import ArchiveStore
+from postcrawl.article_text import normalize_extracted
+from postcrawl.chinese_text import clean_line
 from postcrawl.extraction import Extracted, extract_article
-from postcrawl.normalize import normalize_extracted
 from postcrawl.sites import site_for_url
-from postcrawl.textnorm import clean_line
 from tests.conftest import fixture_named
 
 GD_URL = fixture_named("gd_spb", "004_original").url

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from postcrawl.archive import read_manifest
+from postcrawl.chinese_text import clean_line, clean_paragraphs
 from postcrawl.document import parse
 from postcrawl.mirror.aggregators import AggregatorMirror, MirrorPage, aggregator_mirrors
 from postcrawl.mirror.server import MirrorServer
-from postcrawl.textnorm import clean_line, clean_paragraphs
 from tests.conftest import FIXTURES, ROOT, Fixture, fixture_named
 
 

@@ -22,8 +22,8 @@ from postcrawl.archive import (
     rebuild_index,
     verify,
 )
+from postcrawl.article_text import normalize_extracted
 from postcrawl.extraction import Extracted, extract_article
-from postcrawl.normalize import normalize_extracted
 from tests.conftest import fixture_named, page_fixtures
 
 

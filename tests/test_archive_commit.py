@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from postcrawl.archive import ArchiveStore
+from postcrawl.article_text import normalize_extracted
 from postcrawl.extraction import Extracted
-from postcrawl.normalize import normalize_extracted
 from postcrawl.seen import SeenStatus
 
 

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
+from postcrawl.article_text import normalize_extracted
 from postcrawl.extraction import MAX_PAGE_BYTES, ExtractionError, decode_html, extract_article
-from postcrawl.normalize import normalize_extracted
 from tests.conftest import fixture_named
 
 GD = fixture_named("gd_spb", "004_original")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from postcrawl.archive import ArchiveStore
+from postcrawl.article_text import normalize_extracted
 from postcrawl.cli import main
 from postcrawl.extraction import extract_article
-from postcrawl.normalize import normalize_extracted
 from tests.conftest import fixture_named
 
 

@@ -10,9 +10,9 @@ import pytest
 
 from postcrawl import document
 from postcrawl.archive import MANIFEST, ArchiveStore, article_files, verify
+from postcrawl.article_text import normalize_extracted
 from postcrawl.cli import main
 from postcrawl.extraction import Extracted
-from postcrawl.normalize import normalize_extracted
 
 
 def _synthetic(n: int) -> Extracted:

@@ -266,8 +266,8 @@ def test_show_reports_an_ambiguous_prefix(tmp_path: Path, capsys) -> None:
     from dataclasses import replace
 
     from postcrawl.archive import ArchiveStore
+    from postcrawl.article_text import normalize_extracted
     from postcrawl.extraction import extract_article
-    from postcrawl.normalize import normalize_extracted
     from tests.conftest import fixture_named
 
     # Numbered editions of two different articles (editions of one article would be

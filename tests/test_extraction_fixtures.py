@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from postcrawl.article_text import normalize_extracted
 from postcrawl.boilerplate import RULES, chrome_rule
+from postcrawl.chinese_text import traditional_count
 from postcrawl.extraction import Extracted, extract_article
-from postcrawl.normalize import normalize_extracted
 from postcrawl.sites import SITES, PageRules, site_for_url
 from postcrawl.sites.bureaus import BUREAUS
-from postcrawl.textnorm import traditional_count
 from tests.conftest import Fixture, fixture_named, page_fixtures
 
 FIELDS = ("site", "title", "published", "source", "author", "original_url")

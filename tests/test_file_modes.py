@@ -13,9 +13,9 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from postcrawl.archive import ArchiveStore
+from postcrawl.article_text import normalize_extracted
 from postcrawl.extensions import StatsFile
 from postcrawl.extraction import Extracted
-from postcrawl.normalize import normalize_extracted
 from postcrawl.warc import WarcRecorder
 
 

@@ -13,9 +13,9 @@ import pytest
 from postcrawl import neardup
 from postcrawl.archive import ArchiveStore, article_files, rebuild_index
 from postcrawl.archive import records as archive_records
+from postcrawl.article_text import normalize_extracted
 from postcrawl.document import parse
 from postcrawl.extraction import Extracted, extract_article
-from postcrawl.normalize import normalize_extracted
 from tests.conftest import fixture_named
 
 OFFICIAL_URL = (

@@ -240,8 +240,8 @@ def test_warc_records_name_the_real_url_and_hints(archive: tuple[Path, BureauMir
 
 # -- ArchiveStore.supersede ----------------------------------------------------------------
 def _synthetic(n: int, extra: str = "") -> Any:
+    from postcrawl.article_text import normalize_extracted
     from postcrawl.extraction import Extracted
-    from postcrawl.normalize import normalize_extracted
 
     return normalize_extracted(
         Extracted(

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from postcrawl.article_text import normalize_extracted
 from postcrawl.boilerplate import filter_chrome
+from postcrawl.chinese_text import clean_line
 from postcrawl.extraction import Extracted
-from postcrawl.normalize import normalize_extracted
 from postcrawl.sites import get_site
-from postcrawl.textnorm import clean_line
 from tests.conftest import SEEDS, fixture_named
 
 SEED_FIXTURES = {

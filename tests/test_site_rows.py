@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from postcrawl.article_text import normalize_extracted
 from postcrawl.extraction import extract_article
-from postcrawl.normalize import normalize_extracted
 from postcrawl.sites import SITES, get_site
 from postcrawl.sites.aggregators import AGGREGATOR_ROWS, SXRB_V1, SXRB_V2
 from postcrawl.sites.bureaus import BUREAUS, NATIONAL

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from postcrawl import index, neardup
+from postcrawl.chinese_text import normalized_body
 from postcrawl.extraction import Extracted
 from postcrawl.neardup import NearDupIndex
-from postcrawl.textnorm import normalized_body
 
 Relation = Literal["duplicate", "near-duplicate", "claimed", "redirect"]
 

@@ -17,9 +17,9 @@ import sqlite3
 from typing import Any
 
 from postcrawl import index
+from postcrawl.chinese_text import normalized_body
 from postcrawl.extraction import Extracted
 from postcrawl.neardup import NearDupIndex
-from postcrawl.textnorm import normalized_body
 
 Record = dict[str, Any]
 

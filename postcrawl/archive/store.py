@@ -32,12 +32,12 @@ from postcrawl.archive.files import ArticleFiles
 from postcrawl.archive.manifest import Manifest
 from postcrawl.archive.matching import Match, Relation, find_match
 from postcrawl.archive.recovery import Replayer, ReplayReport
+from postcrawl.chinese_text import normalized_body
 from postcrawl.extraction import Extracted
 from postcrawl.frontier import SqliteFrontier
 from postcrawl.items import utc_now
 from postcrawl.neardup import NearDupIndex
 from postcrawl.seen import SeenStore, SqliteSeenStore
-from postcrawl.textnorm import normalized_body
 
 logger = logging.getLogger(__name__)
 

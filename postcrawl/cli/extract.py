@@ -10,9 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from postcrawl import document
+from postcrawl.article_text import normalize_extracted
 from postcrawl.cli import CliError
 from postcrawl.extraction import Extracted, ExtractionError, extract_article
-from postcrawl.normalize import normalize_extracted
 from postcrawl.sites import get_site, site_for_url
 
 

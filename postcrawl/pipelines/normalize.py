@@ -9,16 +9,16 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from postcrawl.article_text import normalize_extracted
+from postcrawl.chinese_text import is_traditional
 from postcrawl.extensions import note_failure
 from postcrawl.extraction import ExtractionError
 from postcrawl.items import ArticleItem
-from postcrawl.normalize import normalize_extracted
 from postcrawl.pipelines import item_article, listed_url
-from postcrawl.textnorm import is_traditional
 
 
 class NormalizePipeline:
-    """Runs :func:`postcrawl.normalize.normalize_extracted`; counts traditional pages converted."""
+    """Runs :func:`postcrawl.article_text.normalize_extracted`; counts traditional pages converted."""
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from postcrawl.chinese_text import to_simplified
 from postcrawl.reader.errors import CorpusError
-from postcrawl.textnorm import to_simplified
 
 _DAY = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 

@@ -18,12 +18,12 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import scrapy
 from scrapy.http import Response
 
+from postcrawl.chinese_text import clean_line
 from postcrawl.dates import find_datetime
 from postcrawl.extraction import PageHints
 from postcrawl.sites.aggregators import AGGREGATOR_ROWS, Aggregator, Listing
 from postcrawl.spiders.base import ArchiveSpider
 from postcrawl.spiders.listwalk import ListWalk
-from postcrawl.textnorm import clean_line
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Text normalization: simplified Chinese, no pinyin annotations, tidy whitespace, body hash.
+"""Chinese text, string by string: simplified script, no pinyin annotations, tidy whitespace,
+the normalized body and its hash.
 
 Plain functions with no Scrapy dependency. The archive contract (docs/archive-format.md) defines
 two forms of the body:

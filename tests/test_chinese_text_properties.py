@@ -8,7 +8,7 @@ import opencc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from postcrawl.textnorm import (
+from postcrawl.chinese_text import (
     body_hash,
     clean_line,
     clean_paragraphs,

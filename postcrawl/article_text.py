@@ -1,17 +1,18 @@
-"""Normalization of an extracted article: simplified Chinese, tidy text, the body hash."""
+"""An extracted article made archive text: :mod:`postcrawl.chinese_text` applied to its title
+and paragraphs, and its body hash set (the pipeline step is ``pipelines/normalize.py``)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from postcrawl.extraction import Extracted, ExtractionError
-from postcrawl.textnorm import (
+from postcrawl.chinese_text import (
     body_hash,
     clean_line,
     clean_paragraphs,
     is_traditional,
     normalized_body,
 )
+from postcrawl.extraction import Extracted, ExtractionError
 
 
 def normalize_extracted(article: Extracted) -> Extracted:
