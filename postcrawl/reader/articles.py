@@ -7,10 +7,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from postcrawl.archive.files import hash_of
 from postcrawl.reader.errors import CorpusError
 
 _HEX = re.compile(r"^[0-9a-f]+$")
-_ARTICLE_NAME = re.compile(r"(?:^|/)\d{3,}_([0-9a-f]{16})\.txt$")
 # A prefix shorter than this would match half the archive; ask for more.
 MIN_HASH_PREFIX = 4
 
@@ -44,9 +44,9 @@ def hash_prefix(ref: str) -> str:
     """The hash (or hash prefix) *ref* names: itself, lower-cased, or the hash in an article
     file's name (``NNN_<hash16>.txt``, with any folders before it)."""
     ref = ref.strip()
-    name = _ARTICLE_NAME.search(ref.replace("\\", "/"))
+    name = hash_of(ref.replace("\\", "/"))
     if name:
-        ref = name[1]
+        ref = name
     elif "/" in ref or ref.endswith(".txt"):
         raise CorpusError(f"{ref} is not an article file (expected NNN_<hash16>.txt)")
     ref = ref.lower()

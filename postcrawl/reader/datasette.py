@@ -38,7 +38,8 @@ URL_COLUMNS_HELP: dict[str, str] = {
     "hash": "The article (articles.hash)",
     "site": "The site this URL belongs to",
     "official": "1 when this is a bureau's own page",
-    "relation": "stored (the copy archived) | duplicate (same body) | near-duplicate | claimed",
+    "relation": "stored (the copy archived) | duplicate (same body) | near-duplicate | claimed"
+    " | redirect (an old URL or a redirect stub that led to it)",
     "similarity": "Similarity of this page's body to the archived one (1.0: identical)",
     "claimed_original": "The 原文链接 this page gave",
     "crawled_at": "When this URL was fetched (UTC)",
