@@ -43,6 +43,9 @@ class ArticleItem:
     hints: PageHints = field(default_factory=PageHints)
     article: Extracted | None = None
     path: str | None = None
+    # Set by the dedupe step when it found no copy: the archive's checkpoint at that moment,
+    # so the store need not look again if nothing was written since.
+    unmatched_at: int | None = None
 
 
 @dataclass(frozen=True)

@@ -306,3 +306,45 @@ def test_two_processes_archiving_at_once_make_one_file_per_article(archive_root:
     assert _rows(archive_root, "PRAGMA integrity_check") == [("ok",)]
     lines = (archive_root / MANIFEST).read_text(encoding="utf-8").splitlines()
     assert all(json.loads(line) for line in lines) and len(lines) == 50
+
+
+def test_the_store_reuses_a_no_match_lookup_only_while_nothing_was_written(
+    archive_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dedupe step's lookup stands in for the store's while the archive has not changed
+    (one lookup per article); a write in between — here by a second writer — means the store
+    looks again, so two writers still make one file per article."""
+    import postcrawl.archive.store as store_module
+
+    with ArchiveStore(archive_root) as first, ArchiveStore(archive_root) as second:
+        first.add(_synthetic(0))
+        lookups = []
+        real = store_module.find_match
+
+        def counting(*args: object) -> object:
+            lookups.append(1)
+            return real(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(store_module, "find_match", counting)
+        article = _synthetic(1)
+        checkpoint = first.checkpoint()
+        assert first.find_match(article) is None and len(lookups) == 1
+        assert first.add(article, unmatched_at=checkpoint).status == "stored"
+        assert len(lookups) == 1  # not looked up again
+        # Another writer stores the same article after the lookup: the store checks again.
+        again = _synthetic(2)
+        checkpoint = first.checkpoint()
+        assert first.find_match(again) is None
+        assert second.add(again).status == "stored"
+        assert first.add(again, unmatched_at=checkpoint).status == "duplicate"
+    assert len(list(article_files(archive_root))) == 3
+    assert verify(archive_root).findings == []
+
+
+def test_the_day_folder_listing_is_read_again_after_another_writer(archive_root: Path) -> None:
+    with ArchiveStore(archive_root) as first, ArchiveStore(archive_root) as second:
+        names = [
+            store.add(_synthetic(n)).path.rsplit("/", 1)[1][:3]
+            for n, store in enumerate([first, first, second, first, second, second, first])
+        ]
+    assert names == [f"{n:03d}" for n in range(7)]  # one folder, no number twice, no gap

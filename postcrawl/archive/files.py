@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from postcrawl import dates
@@ -54,6 +55,15 @@ def hash_of(path: Path | str) -> str | None:
     return m[2] if m else None
 
 
+@dataclass
+class _FolderListing:
+    """A day folder as last read: its mtime then, the next free number, hash → file name."""
+
+    mtime_ns: int
+    next_number: int
+    names: dict[str, str]
+
+
 class ArticleFiles:
     """Names, writes and removes the article files of one archive (archive lock held)."""
 
@@ -61,22 +71,50 @@ class ArticleFiles:
         self.root = root
         self.temp = root / TEMP_DIR
         self.fsync = fsync
+        self._listings: dict[str, _FolderListing] = {}
 
     def new_path(self, published: str | None, body_hash: str) -> str:
         """``<folder>/NNN_<hash>.txt`` with NNN the next number in the day folder; an existing
         file of the same hash there (left by an older crash) keeps its name."""
         folder = day_folder(published)
-        numbers = []
+        listing = self._listing(folder)
+        name = listing.names.get(body_hash)
+        if name is not None:
+            return f"{folder}/{name}"
+        return f"{folder}/{listing.next_number:03d}_{body_hash}.txt"
+
+    def _listing(self, folder: str) -> _FolderListing:
+        """What a day folder holds, read again only when its mtime changed since this process
+        last looked (another writer added a file): one ``stat`` per write, not a listing."""
         target = self.root / folder
-        if target.is_dir():
-            for entry in os.scandir(target):
-                m = ARTICLE_FILE.match(entry.name)
-                if m is None:
-                    continue
-                if m[2] == body_hash:
-                    return f"{folder}/{entry.name}"
-                numbers.append(int(m[1]))
-        return f"{folder}/{max(numbers, default=-1) + 1:03d}_{body_hash}.txt"
+        try:
+            mtime = target.stat().st_mtime_ns
+        except FileNotFoundError:
+            return _FolderListing(-1, 0, {})
+        cached = self._listings.get(folder)
+        if cached is not None and cached.mtime_ns == mtime:
+            return cached
+        names: dict[str, str] = {}
+        highest = -1
+        for entry in os.scandir(target):
+            m = ARTICLE_FILE.match(entry.name)
+            if m is not None:
+                names[m[2]] = entry.name
+                highest = max(highest, int(m[1]))
+        listing = _FolderListing(mtime, highest + 1, names)
+        self._listings[folder] = listing
+        return listing
+
+    def _placed(self, rel: str) -> None:
+        """Keep the cached listing of *rel*'s folder current after this process wrote it."""
+        folder, _, name = rel.rpartition("/")
+        m = ARTICLE_FILE.match(name)
+        cached = self._listings.get(folder)
+        if m is None or cached is None:
+            return
+        cached.names[m[2]] = name
+        cached.next_number = max(cached.next_number, int(m[1]) + 1)
+        cached.mtime_ns = (self.root / folder).stat().st_mtime_ns
 
     def temp_path(self, body_hash: str) -> Path:
         """Where an article waits between being written and its manifest line."""
@@ -116,6 +154,7 @@ class ArticleFiles:
         except BaseException:
             self._remove_empty(created)
             raise
+        self._placed(rel)
         if self.fsync:
             fsync_dir(target.parent)
 

@@ -191,6 +191,10 @@ class ArchiveStore:
         """The file holding the article with this hash, if archived."""
         return index.article_path(self.conn, body_hash)
 
+    def checkpoint(self) -> int:
+        """Where the archive is: the manifest offset its index has applied. Any write moves it."""
+        return index.manifest_offset(self.conn) or 0
+
     def find_match(self, article: Extracted) -> Match | None:
         """The archived article *article* is a copy of (:func:`postcrawl.archive.matching.find_match`)."""
         return find_match(self.conn, self.neardup, article)
@@ -203,16 +207,22 @@ class ArchiveStore:
         crawled_at: str | None = None,
         official: bool = False,
         province: str | None = None,
+        unmatched_at: int | None = None,
     ) -> StoreResult:
         """Archive a normalized article, or record its URL if the same body is already there.
 
+        *unmatched_at*: the caller found no match for the article (:meth:`find_match`) when the
+        archive was at that :meth:`checkpoint`; if nothing was written since, the lookup is not
+        repeated (the dedupe step and the store would otherwise both run it). Under the lock,
+        any write since — another process's — means checking again.
         Raises :class:`ArchiveError` when the archive cannot be written (full disk, …)."""
         if not article.body_hash:
             raise ValueError("article is not normalized: no body hash")
         crawled_at = crawled_at or utc_now()
         with self.locked(), _fatal_io(self.root):
             self._replayer.catch_up()
-            match = self.find_match(article)
+            unchanged = unmatched_at is not None and unmatched_at == self.checkpoint()
+            match = None if unchanged else self.find_match(article)
             if match is not None and not match.superseded_by(official):
                 self._commit.sighting(
                     article, match.body_hash, crawled_at, official, match.relation, match.similarity

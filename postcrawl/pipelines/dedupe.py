@@ -55,8 +55,10 @@ class DedupePipeline(ArchiveStep):
         adapter = ItemAdapter(item)
         site = item_site(adapter)
         article = item_article(adapter)
+        checkpoint = self.archive.checkpoint()
         match = self.archive.find_match(article)
         if match is None:
+            adapter["unmatched_at"] = checkpoint
             self.stats.inc_value("postcrawl/dedupe/new")
             self._urls_of(site.name, article.body_hash).add(adapter["url"])
             return item

@@ -64,6 +64,7 @@ class StorePipeline(ArchiveStep):
                 crawled_at=adapter["page"].fetched_at,
                 official=site.official,
                 province=site.province,
+                unmatched_at=adapter.get("unmatched_at"),
             )
             aliases = record_aliases(self.archive, adapter, result.body_hash, site.official)
         except ArchiveError as exc:
