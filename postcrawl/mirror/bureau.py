@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from html import escape
@@ -155,48 +155,6 @@ STATIC_ROWS = 10
 SLOW_SECONDS = 0.5
 DISCLOSURE_POSITION = 27
 
-_CITIES = [
-    "广州",
-    "深圳",
-    "珠海",
-    "汕头",
-    "佛山",
-    "韶关",
-    "河源",
-    "梅州",
-    "惠州",
-    "汕尾",
-    "东莞",
-    "中山",
-    "江门",
-    "阳江",
-    "湛江",
-    "茂名",
-    "肇庆",
-    "清远",
-    "潮州",
-    "揭阳",
-    "云浮",
-]
-_TOPICS = (
-    "召开寄递渠道安全管理工作会议",
-    "开展邮政普遍服务监督检查",
-    "部署旺季寄递服务保障工作",
-    "推进农村寄递物流体系建设",
-    "召开政企联席会议",
-    "开展快递包装绿色治理专项行动",
-    "组织快递员权益保障座谈会",
-    "开展寄递企业安全生产大检查",
-)
-_DUTIES = (
-    "压实企业安全生产主体责任，严格落实收寄验视、实名收寄、过机安检三项制度",
-    "加快推进快递进村，巩固建制村直接通邮成果，完善县乡村三级寄递物流体系",
-    "持续提升邮政普遍服务水平，认真做好消费者申诉处理工作",
-    "推动绿色包装要求落实到位，减少过度包装和随意包装",
-    "切实保障快递员合法权益，畅通快递员诉求表达渠道",
-    "做好重大活动和重要时间节点寄递渠道安全服务保障工作",
-)
-
 
 @dataclass
 class MirrorArticle:
@@ -233,113 +191,28 @@ def _hex_id(*parts: object) -> str:
     return hashlib.md5("-".join(map(str, parts)).encode()).hexdigest()
 
 
-# Words the generated bodies are drawn from, so that two articles share little text: a crawl
-# test must see distinct articles as distinct, not as near-duplicates of one template.
-_WORDS = [
-    "邮政",
-    "快递",
-    "寄递",
-    "网点",
-    "服务",
-    "监管",
-    "安全",
-    "农村",
-    "建设",
-    "推进",
-    "落实",
-    "企业",
-    "行业",
-    "质量",
-    "保障",
-    "渠道",
-    "包装",
-    "绿色",
-    "末端",
-    "驿站",
-    "快件",
-    "揽收",
-    "投递",
-    "分拣",
-    "中心",
-    "运输",
-    "干线",
-    "冷链",
-    "跨境",
-    "电商",
-    "乡镇",
-    "建制村",
-    "通邮",
-    "普遍服务",
-    "机要",
-    "党建",
-    "作风",
-    "培训",
-    "考核",
-    "督导",
-    "检查",
-    "整改",
-    "隐患",
-    "风险",
-    "应急",
-    "预案",
-    "演练",
-    "旺季",
-    "高峰",
-    "时限",
-    "申诉",
-    "投诉",
-    "满意度",
-    "实名",
-    "验视",
-    "安检",
-    "制度",
-    "许可",
-    "备案",
-    "执法",
-    "信用",
-    "标准",
-    "规范",
-    "数据",
-    "信息",
-    "平台",
-    "智能",
-    "设备",
-    "无人车",
-    "快递柜",
-    "从业人员",
-    "权益",
-    "社保",
-    "驿站",
-    "共配",
-    "统仓",
-    "县级",
-    "市级",
-    "省局",
-    "政企",
-    "联席",
-    "座谈",
-    "调研",
-    "部署",
-    "总结",
-    "通报",
-    "表彰",
-    "协同",
-    "融合",
-    "发展",
-    "创新",
-    "改革",
-    "营商环境",
-    "服务窗口",
-    "邮票",
-    "集邮",
-    "报刊",
-    "发行",
-    "网络",
-    "覆盖",
-    "效率",
-    "成本",
-    "效益",
-]
+@dataclass(frozen=True)
+class Words:
+    """The word lists generated articles are drawn from (``sites/bureau/words.json``): many
+    words, so that two articles share little text (a crawl test must see distinct articles as
+    distinct, not as near-duplicates of one template). Their order is part of the output."""
+
+    cities: tuple[str, ...]
+    topics: tuple[str, ...]
+    duties: tuple[str, ...]
+    words: tuple[str, ...]
+    verbs: tuple[str, ...]
+    openers: tuple[str, ...]
+
+
+@cache
+def words() -> Words:
+    """The word lists, read once."""
+    text = (resources.files("postcrawl.mirror") / "sites" / "bureau" / "words.json").read_text(
+        "utf-8"
+    )
+    data = json.loads(text)
+    return Words(**{f.name: tuple(data[f.name]) for f in fields(Words)})
 
 
 def article_text(
@@ -349,20 +222,18 @@ def article_text(
     the quarter before *year*'s publication, with paragraphs of further work added until the
     body has *min_chars* characters (the seeds average about 2,500). Deterministic per bureau
     and key."""
+    w = words()
     rng = random.Random(f"{bureau.code}-{key}")
-    city = _CITIES[key % len(_CITIES)]
-    topic = _TOPICS[(key // len(_CITIES)) % len(_TOPICS)]
-    duties = rng.sample(_DUTIES, 3)
+    city = w.cities[key % len(w.cities)]
+    topic = w.topics[(key // len(w.cities)) % len(w.topics)]
+    duties = rng.sample(w.duties, 3)
     year = year or 2019 + key % 6
 
     def clause() -> str:
-        return "、".join(rng.sample(_WORDS, rng.randint(3, 5)))
+        return "、".join(rng.sample(w.words, rng.randint(3, 5)))
 
     def details(n: int) -> str:
-        return "，".join(
-            f"{rng.choice(('加强', '做好', '围绕', '聚焦', '统筹'))}{clause()}工作"
-            for _ in range(n)
-        )
+        return "，".join(f"{rng.choice(w.verbs)}{clause()}工作" for _ in range(n))
 
     paragraphs = (
         f"近日，{city}市邮政管理局{topic}，{bureau.display_name}有关处室负责同志参加会议。"
@@ -374,9 +245,8 @@ def article_text(
         f"{details(4)}。",
         f"下一步，{city}市邮政管理局将{details(3)}，推动全市邮政快递业高质量发展（第{key}号）。",
     )
-    openers = ("在推进", "在落实", "围绕", "针对", "结合")
     while sum(len(p) for p in paragraphs) < min_chars:
-        extra = f"{rng.choice(openers)}{clause()}方面，{city}市邮政管理局{details(4)}。"
+        extra = f"{rng.choice(w.openers)}{clause()}方面，{city}市邮政管理局{details(4)}。"
         paragraphs = (*paragraphs[:-1], extra, paragraphs[-1])
     return f"{city}局{topic}", paragraphs
 
