@@ -25,360 +25,69 @@ page; ``nav=False`` serves a home page without navigation.
 
 The text is generated (deterministic per article number), so any size can be served;
 :meth:`BureauMirror.add_articles` publishes new articles at the top of the lists and the API.
+
+The parts: the layout (``bureau_layout``), the generated text (``bureau_text``), the article
+set with its fault cases (``bureau_articles``), the pages (``bureau_pages``) and the route
+table (``bureau_routes``); :class:`BureauMirror` composes them, and this module re-exports
+their public names.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from functools import cache
-from html import escape
-from importlib import resources
-from string import Template
-from typing import Literal
 
-from postcrawl.bureau_lists import API_PAGE_SIZE, api_url
+from postcrawl.mirror.bureau_articles import (
+    DISCLOSURE_POSITION,
+    FAULT_POSITIONS,
+    MIGRATION,
+    NEWEST,
+    SPAN_DAYS,
+    STUB_TARGET_CHANNEL,
+    TRS_COLUMN,
+    ArticleSet,
+    Fault,
+    MirrorArticle,
+    Shape,
+)
+from postcrawl.mirror.bureau_layout import (
+    MirrorChannel,
+    MirrorLayout,
+    invented_layout,
+    standard_layout,
+)
+from postcrawl.mirror.bureau_pages import CHINA_TIME, BureauPages
+from postcrawl.mirror.bureau_routes import SLOW_SECONDS, bureau_routes
+from postcrawl.mirror.bureau_text import article_text
 from postcrawl.mirror.server import Route
 from postcrawl.sites.bureaus import BUREAUS, Bureau
 
-Shape = Literal["cms", "trs", "disclosure"]
-Fault = Literal[
-    "retry", "missing", "empty", "gb18030", "stub", "moved", "robots", "duplicate", "slow"
+__all__ = [
+    "CHINA_TIME",
+    "DISCLOSURE_POSITION",
+    "FAULT_POSITIONS",
+    "MIGRATION",
+    "NEWEST",
+    "SLOW_SECONDS",
+    "SPAN_DAYS",
+    "STATIC_ROWS",
+    "STUB_TARGET_CHANNEL",
+    "TRS_COLUMN",
+    "BureauMirror",
+    "Fault",
+    "MirrorArticle",
+    "MirrorChannel",
+    "MirrorCounts",
+    "MirrorLayout",
+    "Shape",
+    "article_text",
+    "bureau_named",
+    "counts",
+    "invented_layout",
+    "standard_layout",
 ]
 
-# The newest article of a fresh mirror, and how far back its articles reach.
-NEWEST = datetime(2024, 6, 28, 10, 0)
-SPAN_DAYS = 1800  # about five years: the oldest articles predate the 2020 CMS migration
-MIGRATION = date(2020, 1, 1)
-CHINA_TIME = timezone(timedelta(hours=8))
-# Old TRS column of the mirror's migrated pages (the real ones vary: xw/dtxx_15079, zcfg, …).
-TRS_COLUMN = "xwzx"
-# The channel a JS stub points into: a column the spider does not list.
-STUB_TARGET_CHANNEL = "c100057/c100063"
-
-
-@dataclass(frozen=True)
-class MirrorChannel:
-    """A channel of the mirror: its list's path below the prefix, its label, its API id and
-    code, and where its articles live (another channel's path, for some)."""
-
-    path: str
-    label: str
-    code: str
-    article_path: str = ""  # default: the list's own path
-    more_path: str = ""  # the "more" page's directory; default: the list's own path
-    more_name: str = "common_listmore.shtml"
-    more_lists_rows: bool = False  # the more page shows every row in its HTML
-    holds_articles: bool = True
-    nav_group: str = ""  # shown in a sub-menu of this (text-less) parent entry
-
-    @property
-    def channel_id(self) -> str:
-        return _hex_id("channel", self.path, self.code)
-
-    @property
-    def articles_under(self) -> str:
-        return self.article_path or self.path
-
-
-@dataclass(frozen=True)
-class MirrorLayout:
-    """The mirror's own prefix and channels (never read from the site table)."""
-
-    prefix: str
-    channels: tuple[MirrorChannel, ...]
-
-    @property
-    def article_channels(self) -> tuple[MirrorChannel, ...]:
-        return tuple(c for c in self.channels if c.holds_articles)
-
-
-def standard_layout(prefix: str) -> MirrorLayout:
-    """A layout in the codes captures show: work news, notices, a statistics list whose articles
-    live under another channel's path (as 统计信息 on the national site), and an empty list."""
-    return MirrorLayout(
-        prefix,
-        (
-            MirrorChannel("c100057/c100061", "工作动态", "c100061"),
-            MirrorChannel("c100057/c100058", "通知公告", "c100058", more_lists_rows=True),
-            MirrorChannel(
-                "c100276",
-                "统计信息",
-                "c100276",
-                article_path="c100015/c100016",
-                more_path="c100037/c100150",
-                more_name="common_listmores.shtml",
-                nav_group="信息公开",
-            ),
-            MirrorChannel("c100001", "机构概况", "c100001", holds_articles=False),
-        ),
-    )
-
-
-def invented_layout(code: str) -> MirrorLayout:
-    """A layout whose prefix and channel codes appear nowhere in the site table."""
-    return MirrorLayout(
-        f"{code}mirroryzj",
-        (
-            MirrorChannel("c900101/c900102", "工作动态", "c900102"),
-            MirrorChannel("c900101/c900103", "通知公告", "c900103", more_lists_rows=True),
-            MirrorChannel(
-                "c900200",
-                "统计信息",
-                "c900200",
-                article_path="c900300/c900301",
-                more_path="c900400/c900401",
-                more_name="common_listmores.shtml",
-                nav_group="信息公开",
-            ),
-            MirrorChannel("c900500", "机构概况", "c900500", holds_articles=False),
-        ),
-    )
-
-
-# Positions (0 = newest) of the fault cases among a fresh mirror's articles.
-FAULT_POSITIONS: dict[int, Fault] = {
-    3: "retry",
-    7: "missing",
-    11: "empty",
-    15: "gb18030",
-    19: "stub",
-    23: "robots",
-    31: "duplicate",  # same text as position 30, listed in the other channel
-    35: "slow",
-}
 # Rows a static list shows; older rows are on the API only.
 STATIC_ROWS = 10
-SLOW_SECONDS = 0.5
-DISCLOSURE_POSITION = 27
-
-_CITIES = [
-    "广州",
-    "深圳",
-    "珠海",
-    "汕头",
-    "佛山",
-    "韶关",
-    "河源",
-    "梅州",
-    "惠州",
-    "汕尾",
-    "东莞",
-    "中山",
-    "江门",
-    "阳江",
-    "湛江",
-    "茂名",
-    "肇庆",
-    "清远",
-    "潮州",
-    "揭阳",
-    "云浮",
-]
-_TOPICS = (
-    "召开寄递渠道安全管理工作会议",
-    "开展邮政普遍服务监督检查",
-    "部署旺季寄递服务保障工作",
-    "推进农村寄递物流体系建设",
-    "召开政企联席会议",
-    "开展快递包装绿色治理专项行动",
-    "组织快递员权益保障座谈会",
-    "开展寄递企业安全生产大检查",
-)
-_DUTIES = (
-    "压实企业安全生产主体责任，严格落实收寄验视、实名收寄、过机安检三项制度",
-    "加快推进快递进村，巩固建制村直接通邮成果，完善县乡村三级寄递物流体系",
-    "持续提升邮政普遍服务水平，认真做好消费者申诉处理工作",
-    "推动绿色包装要求落实到位，减少过度包装和随意包装",
-    "切实保障快递员合法权益，畅通快递员诉求表达渠道",
-    "做好重大活动和重要时间节点寄递渠道安全服务保障工作",
-)
-
-
-@dataclass
-class MirrorArticle:
-    """One article of the mirror: where it is listed, where it lives, how it is served."""
-
-    key: int
-    channel: MirrorChannel
-    published: datetime
-    title: str
-    paragraphs: tuple[str, ...]
-    shape: Shape = "cms"
-    fault: Fault | None = None
-    attachment: str | None = None  # a relative link inside the page (not downloaded)
-    listed_path: str = ""  # the path in the list's link
-    home_path: str = ""  # where the article page is served (a redirect's target)
-
-    @property
-    def retrievable(self) -> bool:
-        """Whether a polite crawler can archive it (404, empty and robots-forbidden are not)."""
-        return self.fault not in ("missing", "empty", "robots")
-
-    @property
-    def day(self) -> str:
-        return self.published.date().isoformat()
-
-
-@cache
-def _template(name: str) -> Template:
-    text = (resources.files("postcrawl.mirror") / "sites" / "bureau" / name).read_text("utf-8")
-    return Template(text)
-
-
-def _hex_id(*parts: object) -> str:
-    return hashlib.md5("-".join(map(str, parts)).encode()).hexdigest()
-
-
-# Words the generated bodies are drawn from, so that two articles share little text: a crawl
-# test must see distinct articles as distinct, not as near-duplicates of one template.
-_WORDS = [
-    "邮政",
-    "快递",
-    "寄递",
-    "网点",
-    "服务",
-    "监管",
-    "安全",
-    "农村",
-    "建设",
-    "推进",
-    "落实",
-    "企业",
-    "行业",
-    "质量",
-    "保障",
-    "渠道",
-    "包装",
-    "绿色",
-    "末端",
-    "驿站",
-    "快件",
-    "揽收",
-    "投递",
-    "分拣",
-    "中心",
-    "运输",
-    "干线",
-    "冷链",
-    "跨境",
-    "电商",
-    "乡镇",
-    "建制村",
-    "通邮",
-    "普遍服务",
-    "机要",
-    "党建",
-    "作风",
-    "培训",
-    "考核",
-    "督导",
-    "检查",
-    "整改",
-    "隐患",
-    "风险",
-    "应急",
-    "预案",
-    "演练",
-    "旺季",
-    "高峰",
-    "时限",
-    "申诉",
-    "投诉",
-    "满意度",
-    "实名",
-    "验视",
-    "安检",
-    "制度",
-    "许可",
-    "备案",
-    "执法",
-    "信用",
-    "标准",
-    "规范",
-    "数据",
-    "信息",
-    "平台",
-    "智能",
-    "设备",
-    "无人车",
-    "快递柜",
-    "从业人员",
-    "权益",
-    "社保",
-    "驿站",
-    "共配",
-    "统仓",
-    "县级",
-    "市级",
-    "省局",
-    "政企",
-    "联席",
-    "座谈",
-    "调研",
-    "部署",
-    "总结",
-    "通报",
-    "表彰",
-    "协同",
-    "融合",
-    "发展",
-    "创新",
-    "改革",
-    "营商环境",
-    "服务窗口",
-    "邮票",
-    "集邮",
-    "报刊",
-    "发行",
-    "网络",
-    "覆盖",
-    "效率",
-    "成本",
-    "效益",
-]
-
-
-def article_text(
-    bureau: Bureau, key: int, year: int | None = None, min_chars: int = 0
-) -> tuple[str, tuple[str, ...]]:
-    """A generated title and body for article number *key* (each key a different body), about
-    the quarter before *year*'s publication, with paragraphs of further work added until the
-    body has *min_chars* characters (the seeds average about 2,500). Deterministic per bureau
-    and key."""
-    rng = random.Random(f"{bureau.code}-{key}")
-    city = _CITIES[key % len(_CITIES)]
-    topic = _TOPICS[(key // len(_CITIES)) % len(_TOPICS)]
-    duties = rng.sample(_DUTIES, 3)
-    year = year or 2019 + key % 6
-
-    def clause() -> str:
-        return "、".join(rng.sample(_WORDS, rng.randint(3, 5)))
-
-    def details(n: int) -> str:
-        return "，".join(
-            f"{rng.choice(('加强', '做好', '围绕', '聚焦', '统筹'))}{clause()}工作"
-            for _ in range(n)
-        )
-
-    paragraphs = (
-        f"近日，{city}市邮政管理局{topic}，{bureau.display_name}有关处室负责同志参加会议。"
-        f"会议通报了{year}年第{key % 4 + 1}季度全市寄递渠道运行情况，"
-        f"全市快递业务量累计完成{1000 + key * 37 % 9000}万件，同比增长{5 + key % 17}.{key % 10}%。",
-        f"会议强调，各寄递企业要提高政治站位，{details(3)}。"
-        f"一是{duties[0]}；二是{duties[1]}；三是{duties[2]}。",
-        f"据统计，本次共检查快递网点{30 + key}个，发现并督促整改问题{key % 9 + 2}处，"
-        f"{details(4)}。",
-        f"下一步，{city}市邮政管理局将{details(3)}，推动全市邮政快递业高质量发展（第{key}号）。",
-    )
-    openers = ("在推进", "在落实", "围绕", "针对", "结合")
-    while sum(len(p) for p in paragraphs) < min_chars:
-        extra = f"{rng.choice(openers)}{clause()}方面，{city}市邮政管理局{details(4)}。"
-        paragraphs = (*paragraphs[:-1], extra, paragraphs[-1])
-    return f"{city}局{topic}", paragraphs
 
 
 class BureauMirror:
@@ -408,19 +117,20 @@ class BureauMirror:
         self.faults = faults
         self.api = api
         self.nav = nav
-        self.articles: list[MirrorArticle] = []  # newest first
-        self.originals: list[MirrorArticle] = []  # reposted by an aggregator mirror
-        step = timedelta(days=SPAN_DAYS / max(articles, 1))
-        for i in range(articles):
-            fault = FAULT_POSITIONS.get(i) if faults else None
-            published = NEWEST - step * i
-            if fault == "duplicate":  # the same article in two channels: one publication date
-                published = self.articles[-1].published
-            self.articles.append(self._article(i, published, fault, position=i))
-        if faults:
-            self._add_migrated_faults()
+        self.article_set = ArticleSet(self.bureau, self.layout, faults, body_chars)
+        self.article_set.generate(articles)
         if originals:
-            self._add_originals()
+            self.article_set.add_originals()
+
+    @property
+    def articles(self) -> list[MirrorArticle]:
+        """Every article, newest first."""
+        return self.article_set.articles
+
+    @property
+    def originals(self) -> list[MirrorArticle]:
+        """The articles an aggregator mirror reposts (with ``originals=True``)."""
+        return self.article_set.originals
 
     @property
     def prefix(self) -> str:
@@ -431,330 +141,68 @@ class BureauMirror:
         """The channels whose lists hold articles."""
         return self.layout.article_channels
 
+    @property
+    def pages(self) -> BureauPages:
+        """The page renderer, with the mirror's current page size and navigation switch."""
+        return BureauPages(self.bureau, self.layout, self.article_set, self.page_size, self.nav)
+
     # -- the articles ----------------------------------------------------------------------
-    def _article(
-        self, key: int, published: datetime, fault: Fault | None, position: int
-    ) -> MirrorArticle:
-        channels = self.channels
-        channel = channels[position % len(channels)]
-        text_key = key - 1 if fault == "duplicate" else key
-        title, paragraphs = article_text(
-            self.bureau, text_key, published.year, min_chars=self.body_chars
-        )
-        old = published.date() < MIGRATION
-        shape: Shape = "cms"
-        if old and key % 2 == 0:
-            shape = "trs"
-        elif self.faults and position == DISCLOSURE_POSITION:
-            shape = "disclosure"
-        article = MirrorArticle(
-            key=key,
-            channel=channel,
-            published=published,
-            title=title,
-            paragraphs=paragraphs,
-            shape=shape,
-            fault=fault,
-            attachment=f"files/附件{key}.pdf" if key % 10 == 5 else None,
-        )
-        month = f"{published:%Y%m}"
-        prefix = self.prefix
-        if shape == "trs":
-            path = f"/{TRS_COLUMN}/{month}/t{published:%Y%m%d}_{700000 + key}.html"
-        elif fault == "robots":
-            path = f"/{prefix}/nbgl/{month}/{_hex_id(self.bureau.code, key)}.shtml"
-        else:
-            path = (
-                f"/{prefix}/{channel.articles_under}/{month}/{_hex_id(self.bureau.code, key)}.shtml"
-            )
-        article.listed_path = article.home_path = path
-        if fault == "stub":
-            article.home_path = (
-                f"/{prefix}/{STUB_TARGET_CHANNEL}/{month}/{_hex_id(self.bureau.code, key, 'x')}"
-                ".shtml"
-            )
-        return article
-
-    def _add_migrated_faults(self) -> None:
-        # The first old TRS URL is "moved": it now 301s to a current-CMS page.
-        for article in self.articles:
-            if article.shape == "trs" and article.fault is None:
-                article.fault = "moved"
-                article.shape = "cms"
-                article.home_path = (
-                    f"/{self.prefix}/{article.channel.articles_under}/{article.published:%Y%m}/"
-                    f"{_hex_id(self.bureau.code, article.key, 'moved')}.shtml"
-                )
-                break
-
-    def _add_originals(self) -> None:
-        """Publish the articles the aggregator mirrors repost (``sites/bureau/originals.json``,
-        this bureau's entries) at their real paths, in date order."""
-        text = resources.files("postcrawl.mirror") / "sites" / "bureau" / "originals.json"
-        entries = json.loads(text.read_text("utf-8")).get(self.bureau.code, [])
-        first_key = max((a.key for a in self.articles), default=-1) + 1
-        for i, entry in enumerate(entries):
-            channel = next(c for c in self.channels if c.code == entry["channel"])
-            article = MirrorArticle(
-                key=first_key + i,
-                channel=channel,
-                published=datetime.fromisoformat(entry["published"]),
-                title=entry["title"],
-                paragraphs=tuple(entry["paragraphs"]),
-            )
-            article.listed_path = article.home_path = entry["path"]
-            position = sum(1 for a in self.articles if a.published > article.published)
-            self.articles.insert(position, article)
-            self.originals.append(article)
-
     def add_articles(self, count: int) -> list[MirrorArticle]:
         """Publish *count* new articles, newer than every other, at the top of the lists."""
-        newest = self.articles[0].published if self.articles else NEWEST
-        first_key = max((a.key for a in self.articles), default=-1) + 1
-        new = [
-            self._article(first_key + i, newest + timedelta(days=count - i), None, position=i)
-            for i in range(count)
-        ]
-        self.articles[:0] = new
-        return new
+        return self.article_set.add(count)
 
     def expected(self) -> dict[str, MirrorArticle]:
         """The articles a crawl must archive, one per distinct body, by their body's key."""
-        out: dict[str, MirrorArticle] = {}
-        for article in self.articles:
-            if article.retrievable:
-                out.setdefault(article.paragraphs[-1], article)
-        return out
+        return self.article_set.expected()
 
     def static_articles(self) -> list[MirrorArticle]:
         """The articles reachable without the API: every static list's rows, and every row of
         a more page that lists its rows in the HTML."""
-        out: list[MirrorArticle] = []
-        for channel in self.channels:
-            listed = self.channel_articles(channel)
-            out += listed if channel.more_lists_rows else listed[: self.page_size]
-        return out
-
-    # -- pages -----------------------------------------------------------------------------
-    def _site_vars(self) -> dict[str, str]:
-        return {
-            "site_name": self.bureau.display_name,
-            "domain": self.bureau.domain,
-            "prefix": self.prefix,
-        }
-
-    def article_page(self, article: MirrorArticle) -> tuple[bytes, str]:
-        """The HTML of an article page and its Content-Type."""
-        charset = "gb2312" if article.fault == "gb18030" else "utf-8"
-        template = {"cms": "article.html", "trs": "article_trs.html"}.get(
-            article.shape, "article_disclosure.html"
-        )
-        attachments = ""
-        if article.attachment:
-            name = escape(article.attachment.rsplit("/", 1)[-1])
-            attachments = (
-                f'<div class="fujian"><p>附件：</p><ul><li><a href="{escape(article.attachment)}"'
-                f' target="_blank">{name}</a></li></ul></div>'
-            )
-        html = _template(template).substitute(
-            self._site_vars(),
-            charset=charset,
-            title=escape(article.title),
-            date=article.day,
-            # The CMS's PubDate meta is the page's generation time, not the publication date.
-            generated=f"{article.published + timedelta(days=9):%Y-%m-%d %H:%M:%S}",
-            source=self.bureau.display_name,
-            channel_label=article.channel.label,
-            channel_path=article.channel.path,
-            paragraphs="\n".join(
-                f'<p style="text-indent: 2em;">{escape(p)}</p>' for p in article.paragraphs
-            ),
-            attachments=attachments,
-            index_no=f"bm51190001/{article.published:%Y}-{article.key:05d}",
-            doc_no=f"{self.bureau.province}邮管〔{article.published:%Y}〕{article.key % 90 + 1}号",
-        )
-        if charset == "gb2312":
-            return html.encode("gb18030"), "text/html"
-        return html.encode("utf-8"), "text/html; charset=utf-8"
+        return self.article_set.static(self.page_size)
 
     def channel_articles(self, channel: MirrorChannel) -> list[MirrorArticle]:
-        return [a for a in self.articles if a.channel == channel]
+        return self.article_set.in_channel(channel)
 
+    # -- paths and pages -------------------------------------------------------------------
     def list_path(self, channel: MirrorChannel) -> str:
         """The channel's static list, ``/<prefix>/<path>/common_list.shtml``."""
-        return f"/{self.prefix}/{channel.path}/common_list.shtml"
+        return self.layout.list_path(channel)
 
     def more_path(self, channel: MirrorChannel) -> str:
         """The channel's "more" page with its channel id and code, as the list links it."""
-        folder = channel.more_path or channel.path
-        query = f"channelId={channel.channel_id}&code={channel.code}"
-        return f"/{self.prefix}/{folder}/{channel.more_name}?{query}"
-
-    def _rows(self, articles: list[MirrorArticle]) -> str:
-        return "\n".join(
-            f'        <li><a href="{a.listed_path}" target="_blank"><p>{escape(a.title)}</p>'
-            f"<span>{a.day}</span></a></li>"
-            for a in articles
-        )
-
-    def _nav(self, relative: bool = False) -> str:
-        """The navigation bar: top entries, and sub-menus under a text-less parent. On the home
-        page (*relative*) some links are relative to it, as the CMS mixes both forms."""
-        if not self.nav:
-            return ""
-        items = [f'<li><a href="/{self.prefix}/index.shtml">首页</a></li>']
-        groups: dict[str, list[str]] = {}
-        for channel in self.layout.channels:
-            # Links are relative to the home page where they can be (the CMS mixes both).
-            href = (
-                f"{channel.path}/common_list.shtml"
-                if relative and channel.holds_articles and "/" in channel.path
-                else self.list_path(channel)
-            )
-            link = f'<li><a href="{href}">{escape(channel.label)}</a></li>'
-            if channel.nav_group:
-                groups.setdefault(channel.nav_group, []).append(link)
-            else:
-                items.append(link)
-        for group, links in groups.items():
-            items.append(
-                f'<li class="has-sub"><a href="javascript:;" title="{escape(group)}"></a>'
-                f'<ul class="sub">{"".join(links)}</ul></li>'
-            )
-        return '<div class="nav"><ul class="w1200 clearfix">\n' + "\n".join(items) + "\n</ul></div>"
-
-    def navigation(self) -> str:
-        """The home page's navigation bar with absolute links (for a page at another path)."""
-        return self._nav(relative=False)
-
-    def home_page(self) -> bytes:
-        """The home page: navigation, and a box of recent rows per channel."""
-        boxes = [
-            f'<div class="box"><div class="box-title"><h3>{escape(c.label)}</h3>'
-            f'<a class="more" href="{self.list_path(c)}">更多&gt;&gt;</a></div><ul>\n'
-            f"{self._rows(self.channel_articles(c)[:3])}\n</ul></div>"
-            for c in self.channels
-            if self.nav
-        ]
-        html = _template("index.html").substitute(
-            self._site_vars(), nav=self._nav(relative=True), boxes="\n".join(boxes)
-        )
-        return html.encode("utf-8")
-
-    def list_page(self, channel: MirrorChannel) -> bytes:
-        """A channel's static list: its newest rows and its "more" link."""
-        articles = self.channel_articles(channel)[: self.page_size]
-        more = ""
-        if channel.holds_articles:  # an "about us" list has neither rows nor a more-link
-            more = (
-                f'<a class="more" href="{escape(self.more_path(channel))}" target="_blank">更多</a>'
-            )
-        html = _template("list.html").substitute(
-            self._site_vars(),
-            nav=self._nav(),
-            channel_label=channel.label,
-            channel_path=channel.path,
-            rows=self._rows(articles),
-            more=more,
-        )
-        return html.encode("utf-8")
-
-    def more_page(self, channel: MirrorChannel) -> bytes:
-        """A channel's "more" page: a shell the API fills, or every row where it lists them."""
-        articles = self.channel_articles(channel) if channel.more_lists_rows else []
-        html = _template("listmore.html").substitute(
-            self._site_vars(),
-            channel_label=channel.label,
-            channel_id=channel.channel_id,
-            rows=self._rows(articles),
-        )
-        return html.encode("utf-8")
-
-    def api_pages(self, channel: MirrorChannel) -> dict[str, bytes]:
-        """The JSON search API answers of a channel (one past the end: an empty page)."""
-        articles = self.channel_articles(channel)
-        pages: dict[str, bytes] = {}
-        count = len(articles) // API_PAGE_SIZE + 2
-        for page in range(1, count + 1):
-            chunk = articles[(page - 1) * API_PAGE_SIZE : page * API_PAGE_SIZE]
-            results = [
-                {
-                    "manuscriptId": _hex_id("m", a.key),
-                    "title": a.title,
-                    "subTitle": "",
-                    # The API answers with http:// URLs of the real site.
-                    "url": f"http://{self.bureau.domain}{a.listed_path}",
-                    # Epoch milliseconds of the China-time publication moment.
-                    "publishedTime": int(a.published.replace(tzinfo=CHINA_TIME).timestamp() * 1000),
-                    "publishedTimeStr": f"{a.published:%Y-%m-%d %H:%M:%S}",
-                    "channelCodeName": channel.code,
-                    "channelName": channel.label,
-                    "content": a.paragraphs[0][:60],
-                    "resList": [],
-                    "domainMetaList": [
-                        {
-                            "resultList": [
-                                {"key": "source", "value": self.bureau.display_name},
-                                {"key": "author", "value": "null"},
-                                {"key": "wh", "value": "null"},
-                            ]
-                        }
-                    ],
-                }
-                for a in chunk
-            ]
-            payload = {"code": 200, "data": {"total": len(articles), "results": results}}
-            key = api_url("", channel.channel_id, page)
-            pages[key] = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        return pages
+        return self.layout.more_path(channel)
 
     def api_paths(self) -> set[str]:
         """Path prefixes of the API, one per channel id (for counting hits)."""
         return {f"/common/search/{c.channel_id}" for c in self.layout.channels}
 
+    def article_page(self, article: MirrorArticle) -> tuple[bytes, str]:
+        """The HTML of an article page and its Content-Type."""
+        return self.pages.article_page(article)
+
+    def navigation(self) -> str:
+        """The home page's navigation bar with absolute links (for a page at another path)."""
+        return self.pages.nav_bar(relative=False)
+
+    def home_page(self) -> bytes:
+        """The home page: navigation, and a box of recent rows per channel."""
+        return self.pages.home_page()
+
+    def list_page(self, channel: MirrorChannel) -> bytes:
+        """A channel's static list: its newest rows and its "more" link."""
+        return self.pages.list_page(channel)
+
+    def more_page(self, channel: MirrorChannel) -> bytes:
+        """A channel's "more" page: a shell the API fills, or every row where it lists them."""
+        return self.pages.more_page(channel)
+
+    def api_pages(self, channel: MirrorChannel) -> dict[str, bytes]:
+        """The JSON search API answers of a channel (one past the end: an empty page)."""
+        return self.pages.api_pages(channel)
+
     def routes(self) -> dict[str, Route]:
         """The whole site: path (with query for the API and more pages) → :class:`Route`."""
-        site = self._site_vars()
-        routes: dict[str, Route] = {
-            "/robots.txt": Route(
-                _template("robots.txt").substitute(site).encode(), content_type="text/plain"
-            )
-        }
-        home = f"/{self.prefix}/index.shtml"
-        # The root is a JavaScript stub to the home page.
-        routes["/"] = Route(_template("stub.html").substitute(target=home).encode("utf-8"))
-        routes[home] = Route(self.home_page())
-        down = _template("api_down.html").substitute().encode("utf-8")
-        for channel in self.layout.channels:
-            routes[self.list_path(channel)] = Route(self.list_page(channel))
-            if not channel.holds_articles:
-                continue
-            routes[self.more_path(channel)] = Route(self.more_page(channel))
-            if not self.api:
-                # Every query of this channel's API answers an HTML maintenance page.
-                routes[f"/common/search/{channel.channel_id}"] = Route(down)
-                continue
-            for key, body in self.api_pages(channel).items():
-                routes[key] = Route(body, content_type="application/json;charset=UTF-8")
-        for article in self.articles:
-            body, content_type = self.article_page(article)
-            if article.fault == "missing":
-                continue
-            if article.fault == "empty":
-                routes[article.home_path] = Route(b"")
-                continue
-            routes[article.home_path] = Route(
-                body,
-                content_type=content_type,
-                fail_first=1 if article.fault == "retry" else 0,
-                delay=SLOW_SECONDS if article.fault == "slow" else 0.0,
-            )
-            if article.fault == "stub":
-                stub = _template("stub.html").substitute(target=article.home_path)
-                routes[article.listed_path] = Route(stub.encode("utf-8"))
-            elif article.fault == "moved":
-                routes[article.listed_path] = Route(status=301, location=article.home_path)
-        return routes
+        return bureau_routes(self.pages, api=self.api)
 
 
 def bureau_named(code: str) -> Bureau:
