@@ -15,6 +15,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from postcrawl.paths import data_dir_setting
+from postcrawl.wording import plural
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class FrontierFailures:
         stats.set_value("postcrawl/frontier/given_up", len(given_up))
         stats.set_value(
             OUTSTANDING_KEY,
-            [f"{e.url} ({e.last_reason}; failed {e.failures} runs)" for e in outstanding][
+            [f"{e.url} ({e.last_reason}; failed {plural(e.failures, 'run')})" for e in outstanding][
                 :MAX_LISTED_FAILURES
             ],
         )
@@ -164,7 +165,9 @@ class RunSummary:
             lines.append(f"  ARCHIVE ERROR, the crawl stopped: {stats[ARCHIVE_ERROR_KEY]}")
         failures = stats.get(FAILURES_KEY) or []
         if failures:
-            lines.append(f"  failed URLs this run ({stats.get('postcrawl/failed', len(failures))}):")
+            lines.append(
+                f"  failed URLs this run ({stats.get('postcrawl/failed', len(failures))}):"
+            )
             lines += [f"    {f}" for f in failures]
         outstanding = stats.get(OUTSTANDING_KEY) or []
         if outstanding:

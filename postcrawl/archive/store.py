@@ -210,19 +210,16 @@ class ArchiveStore:
         unmatched_at: int | None = None,
     ) -> StoreResult:
         """Archive a normalized article, or record its URL if the same body is already there.
-
-        *unmatched_at*: the caller found no match for the article (:meth:`find_match`) when the
-        archive was at that :meth:`checkpoint`; if nothing was written since, the lookup is not
-        repeated (the dedupe step and the store would otherwise both run it). Under the lock,
-        any write since — another process's — means checking again.
-        Raises :class:`ArchiveError` when the archive cannot be written (full disk, …)."""
+        *unmatched_at*: the :meth:`checkpoint` at which the caller's :meth:`find_match` found no
+        copy; unless something was written since, it is not looked up again. Raises
+        :class:`ArchiveError` when the archive cannot be written (full disk, …)."""
         if not article.body_hash:
             raise ValueError("article is not normalized: no body hash")
         crawled_at = crawled_at or utc_now()
         with self.locked(), _fatal_io(self.root):
             self._replayer.catch_up()
-            unchanged = unmatched_at is not None and unmatched_at == self.checkpoint()
-            match = None if unchanged else self.find_match(article)
+            fresh = unmatched_at is not None and unmatched_at == self.checkpoint()
+            match = None if fresh else self.find_match(article)
             if match is not None and not match.superseded_by(official):
                 self._commit.sighting(
                     article, match.body_hash, crawled_at, official, match.relation, match.similarity
@@ -258,17 +255,12 @@ class ArchiveStore:
         province: str | None = None,
         extra: records.Record | None = None,
     ) -> StoreResult:
-        """Store *article* in place of the archived article *old_hash*, which was stored from
-        the same URL and has another body now (``postcrawl reextract``): one ``article``
-        record with ``replaces``/``replaces_path`` and ``replaced_relation`` *relation*, which
-        recovery and rebuilds replay like an official page replacing a repost. Every URL of
-        the old article moves to the new one and the old file is removed.
-
-        Nothing is written, and the result's status is ``duplicate``, when the URL no longer
-        belongs to *old_hash* (the archive changed since the caller looked) or when the new
-        body is already archived as an article of its own (a stored hash never gets a second
-        file; the old article is left as it is). *extra* fields go into the manifest record.
-        Raises :class:`ArchiveError` when the archive cannot be written."""
+        """Store *article* in place of archived article *old_hash*, stored from the same URL
+        with another body (``postcrawl reextract``): one ``article`` record with ``replaces``
+        and ``replaced_relation`` *relation*, replayed like an official page replacing a repost;
+        the old article's URLs move to it and its file goes. Nothing is written (status
+        ``duplicate``) when the URL no longer belongs to *old_hash* or the new body is archived
+        already. *extra* fields go into the manifest record. Raises :class:`ArchiveError`."""
         if not article.body_hash:
             raise ValueError("article is not normalized: no body hash")
         crawled_at = crawled_at or utc_now()
