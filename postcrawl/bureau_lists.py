@@ -56,13 +56,15 @@ _CODE = re.compile(r"c\d{5,}[0-9a-z]*", re.I)
 API_PAGE_SIZE = 50
 
 
-class ListingError(ExtractionError):
+class ListingError(ValueError):
     """A home page, list page or search-API answer that cannot be read, so its channels or
     entries are unknown: ``str()`` is a one-line reason and ``kind`` a short key (``empty``,
-    ``binary``, ``not-html``, ``not-json``, …). Catch this, not :class:`ExtractionError`.
+    ``binary``, ``not-html``, ``not-json``, …). Not an :class:`ExtractionError`, which is about
+    article pages."""
 
-    It derives from :class:`postcrawl.extraction.ExtractionError` only so that code that still
-    catches that for list pages (:mod:`postcrawl.probe`) keeps working until it names this."""
+    def __init__(self, reason: str, kind: str = "unreadable") -> None:
+        super().__init__(reason)
+        self.kind = kind
 
 
 def _read_html(body: bytes, encoding: str | None) -> tuple[str, etree._Element]:

@@ -60,6 +60,7 @@ from postcrawl.boilerplate import chrome_rule
 from postcrawl.bureau_lists import (
     ChannelLink,
     ListEntry,
+    ListingError,
     ListPage,
     api_url,
     discover_channels,
@@ -586,7 +587,7 @@ def _probe_navigation(report: SiteReport, home: FetchResult | None) -> list[Chan
         return []
     try:
         links = discover_channels(home.body, home.url, home.charset)
-    except ExtractionError as exc:
+    except ListingError as exc:
         nav.fail(f"home page unreadable ({exc})")
         return []
     if not links:
@@ -633,7 +634,7 @@ def _read_a_list(
             continue
         try:
             parsed = parse_list_page(page.body, page.url, page.charset)
-        except ExtractionError as exc:
+        except ListingError as exc:
             tried.append(f"unreadable ({exc}) ({link.url})")
             continue
         listing, chosen = parsed, link
@@ -717,7 +718,7 @@ def _api_entries(
         return []
     try:
         result = parse_api_page(answer.body, answer.url)
-    except ExtractionError:
+    except ListingError:
         api.fail("not JSON")
         return []
     report.figures["api_total"] = result.total
