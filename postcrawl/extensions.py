@@ -7,13 +7,14 @@ import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
+from postcrawl.frontier import Frontier
 from postcrawl.paths import data_dir_setting
 from postcrawl.wording import plural
 
@@ -40,20 +41,16 @@ def note_failure(stats: StatsCollector, url: str, reason: str) -> None:
         stats.set_value(FAILURES_KEY, failures)
 
 
-class FrontierFailures:
-    """At the end of a run, counts each failed URL in the crawl frontier (given up after
-    ``POSTCRAWL_GIVE_UP_RUNS`` runs in a row for permanent failures such as HTTP 404,
-    ``POSTCRAWL_GIVE_UP_TRANSIENT_RUNS`` for others; 0: never) and puts every failure still
-    outstanding — this run's and earlier runs' — into the stats for the run summary."""
+class FrontierAtRunEnd:
+    """Base of the extensions that update the crawl frontier when a spider closes: off with
+    the frontier (``POSTCRAWL_FRONTIER_ENABLED``), and silent after an archive error (the
+    frontier may not be writable, and a half-finished run must not record anything)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = crawler.settings
-        self.give_up_runs = settings.getint("POSTCRAWL_GIVE_UP_RUNS", 3)
-        self.transient_runs = settings.getint("POSTCRAWL_GIVE_UP_TRANSIENT_RUNS", 10)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FrontierFailures:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("POSTCRAWL_FRONTIER_ENABLED", True):
             raise NotConfigured
         ext = cls(crawler)
@@ -63,11 +60,30 @@ class FrontierFailures:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         from postcrawl.crawl_archive import archive_for  # it imports this module
 
-        stats = self.crawler.stats
         site = getattr(getattr(spider, "site", None), "name", None)
-        if site is None or stats.get_value(ARCHIVE_ERROR_KEY):
+        if site is None or self.crawler.stats.get_value(ARCHIVE_ERROR_KEY):
             return
-        frontier = archive_for(self.crawler).frontier
+        self.run_ended(spider, reason, site, archive_for(self.crawler).frontier)
+
+    def run_ended(self, spider: Spider, reason: str, site: str, frontier: Frontier) -> None:
+        """What to record for *site*'s run that ended with *reason*."""
+        raise NotImplementedError
+
+
+class FrontierFailures(FrontierAtRunEnd):
+    """At the end of a run, counts each failed URL in the crawl frontier (given up after
+    ``POSTCRAWL_GIVE_UP_RUNS`` runs in a row for permanent failures such as HTTP 404,
+    ``POSTCRAWL_GIVE_UP_TRANSIENT_RUNS`` for others; 0: never) and puts every failure still
+    outstanding — this run's and earlier runs' — into the stats for the run summary."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.give_up_runs = settings.getint("POSTCRAWL_GIVE_UP_RUNS", 3)
+        self.transient_runs = settings.getint("POSTCRAWL_GIVE_UP_TRANSIENT_RUNS", 10)
+
+    def run_ended(self, spider: Spider, reason: str, site: str, frontier: Frontier) -> None:
+        stats = self.crawler.stats
         run_id = f"{stats.get_value('start_time')}-{os.getpid()}"
         given_up = frontier.record_failures(
             stats.get_value(FAILED_URLS_KEY) or {},
@@ -87,7 +103,7 @@ class FrontierFailures:
         stats.set_value(GIVEN_UP_KEY, [f"{url} ({why})" for url, why in given_up])
 
 
-class DiscoveryRecorder:
+class DiscoveryRecorder(FrontierAtRunEnd):
     """Keeps what a bureau spider discovered (``postcrawl/discovery/channel_list``) in the
     archive at the end of a run, so the next runs go straight to the channel lists (one request
     per channel) until ``POSTCRAWL_REDISCOVER_DAYS`` have passed. Only a complete discovery is
@@ -95,26 +111,9 @@ class DiscoveryRecorder:
     every channel (no ``-a channels=``). A remembered list that fails makes the next run
     discover the site again."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DiscoveryRecorder:
-        if not crawler.settings.getbool("POSTCRAWL_FRONTIER_ENABLED", True):
-            raise NotConfigured
-        ext = cls(crawler)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
-
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        from postcrawl.crawl_archive import archive_for  # it imports this module
-
+    def run_ended(self, spider: Spider, reason: str, site: str, frontier: Frontier) -> None:
         stats = self.crawler.stats
-        site = getattr(getattr(spider, "site", None), "name", None)
         channels = stats.get_value("postcrawl/discovery/channel_list") or []
-        if site is None or stats.get_value(ARCHIVE_ERROR_KEY):
-            return
-        frontier = archive_for(self.crawler).frontier
         failed = stats.get_value(FAILED_URLS_KEY) or {}
         if stats.get_value("postcrawl/discovery/remembered"):
             lists = {str(c.get("list")) for c in frontier.channels(site)[0]}
