@@ -23,12 +23,14 @@ reextract``; docs/archive-format.md, "Re-extraction").
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Sequence
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -37,6 +39,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from postcrawl.archive import ArchiveStore
 from postcrawl.article_text import normalize_extracted
@@ -49,6 +52,8 @@ from postcrawl.warc import HINTS_HEADER, REAL_URL_HEADER, ROLE_HEADER, SITE_HEAD
 _WARC_NAME = re.compile(r"^(?P<spider>.+)-(?P<stamp>\d{8}T\d{6}Z)-(?P<pid>\d+)\.warc\.gz$")
 # Pages per task sent to a worker process.
 CHUNK = 16
+
+logger = logging.getLogger(__name__)
 
 
 # -- reading the WARCs ---------------------------------------------------------------------
@@ -160,7 +165,7 @@ def scan(
         stats.files += 1
         with open(path, "rb") as fh:
             iterator = ArchiveIterator(fh)
-            for position, record in enumerate(iterator):
+            for position, record in _readable(iterator, path):
                 if record.rec_type != "response":
                     continue
                 stats.records += 1
@@ -190,6 +195,20 @@ def scan(
     pages = [p if p.hints is not None else replace(p, hints=frontier_hints(p.url)) for p in pages]
     stats.pages = len(pages)
     return pages, stats
+
+
+def _readable(iterator: ArchiveIterator, path: Path) -> Iterator[tuple[int, Any]]:
+    """The records of one WARC, stopping at a torn tail (a killed crawl) with a warning
+    instead of an error: every record before it is whole."""
+    position = 0
+    try:
+        for record in iterator:
+            yield position, record
+            position += 1
+    except (ArchiveLoadFailed, EOFError, zlib.error, AttributeError, ValueError) as exc:
+        logger.warning(
+            "%s: stopped at a torn record after %d records (%s)", path.name, position, exc
+        )
 
 
 def _page_ref(
@@ -230,13 +249,21 @@ def _page_ref(
     )
 
 
+class TornRecord(ValueError):
+    """A WARC record cut short (the crawl was killed while writing it)."""
+
+
 def read_body(root: Path, ref: PageRef) -> tuple[bytes, str | None]:
-    """The page's body and the charset its Content-Type declared."""
+    """The page's body and the charset its Content-Type declared; :class:`TornRecord` when the
+    record ends before the length it declares (a page read from it would be truncated)."""
     with open(Path(root) / WARC_DIR / ref.warc, "rb") as fh:
         fh.seek(ref.offset)
         record = next(iter(ArchiveIterator(fh)))
         content_type = record.http_headers.get_header("Content-Type") or ""
-        return record.content_stream().read(), content_type.partition("charset=")[2].strip() or None
+        body = record.content_stream().read()
+        if getattr(record.raw_stream, "limit", 0) > 0:
+            raise TornRecord(f"{ref.warc}: the record of {ref.url} is cut short")
+        return body, content_type.partition("charset=")[2].strip() or None
 
 
 # -- extraction (in worker processes) ------------------------------------------------------
@@ -295,9 +322,12 @@ class Job:
 
 
 def run_job(job: Job) -> Outcome:
-    """Read the page's record and :func:`rebuild` it."""
-    body, encoding = read_body(Path(job.root), job.ref)
+    """Read the page's record and :func:`rebuild` it (a torn record is a failure, not a page)."""
     ref = job.ref
+    try:
+        body, encoding = read_body(Path(job.root), job.ref)
+    except (TornRecord, ArchiveLoadFailed, EOFError, OSError, zlib.error) as exc:
+        return Outcome(ref.url, failure=f"unreadable WARC record: {exc}", kind="torn-record")
     return rebuild(Task(ref.url, ref.fetched_url, job.site, body, encoding, ref.hints))
 
 

@@ -2,7 +2,9 @@
 
 One gzipped WARC per crawl run (``<spider>-<UTC time>-<pid>.warc.gz``), one ``response`` record
 per downloaded page, written as the crawl goes. A crash costs at most the record being written:
-each record is its own gzip member, so readers (warcio) stop cleanly at a torn tail.
+each record is its own gzip member, and every record before a torn tail reads back whole. What
+warcio (1.8) makes of the torn record itself depends on where it was cut — an error, or the
+record with a short body — so readers must be ready for both (``tests/test_warc.py``).
 
 ``WARC-Target-URI`` is the URL that was fetched (a mirror's URL, in a mirror crawl). Records
 written since re-extraction existed (``postcrawl reextract``, :mod:`postcrawl.reextract`) also
