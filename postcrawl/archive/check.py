@@ -65,14 +65,7 @@ def rebuild_index(root: Path | str) -> RebuildReport:
     root = Path(root)
     report = RebuildReport()
     with _open_for_rebuild(root, report) as store, store.locked():
-        replay = ReplayReport(torn_bytes=store.manifest.repair_tail())
-        with index.transaction(store.conn):
-            index.clear(store.conn)
-            store.neardup.clear()
-        store.replay(0, replay)
-        for temp in store.files.temp_files():
-            temp.unlink(missing_ok=True)
-            replay.temp_removed += 1
+        replay = store.rebuild()
         _record_losses(store, replay)
         _adopt_orphans(store, report)
         report.articles = index.count_articles(store.conn)

@@ -67,14 +67,16 @@ class Replayer:
         self.files = files
         self.manifest = manifest
 
-    def recover(self) -> ReplayReport:
-        """Bring the index up to the manifest after a crash."""
+    def recover(self, *, from_scratch: bool = False) -> ReplayReport:
+        """Bring the index up to the manifest after a crash: cut a torn tail, replay the lines
+        past the index's offset, remove temp files no line names. *from_scratch* (a rebuild)
+        empties the index first and replays the whole manifest."""
         report = ReplayReport(torn_bytes=self.manifest.repair_tail())
         if report.torn_bytes:
             logger.warning("manifest: cut off a torn last line (%d bytes)", report.torn_bytes)
         offset = index.manifest_offset(self.conn)
-        if offset is None and index.count_articles(self.conn) > 0:
-            # An index from before manifest offsets: replaying everything is the safe way.
+        # An index from before manifest offsets: replaying everything is the safe way too.
+        if from_scratch or (offset is None and index.count_articles(self.conn) > 0):
             with index.transaction(self.conn):
                 index.clear(self.conn)
                 self.neardup.clear()

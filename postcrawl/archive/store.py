@@ -182,9 +182,9 @@ class ArchiveStore:
         return self._lock.held()
 
     # -- recovery (postcrawl.archive.recovery) ---------------------------------------------
-    def replay(self, start: int, report: ReplayReport) -> None:
-        """Apply the manifest from byte *start* to the index, in one transaction (lock held)."""
-        self._replayer.replay(start, report)
+    def rebuild(self) -> ReplayReport:
+        """Make the index again from the whole manifest, as recovery does (lock held)."""
+        return self._replayer.recover(from_scratch=True)
 
     # -- queries ---------------------------------------------------------------------------
     def path_for_hash(self, body_hash: str) -> str | None:
