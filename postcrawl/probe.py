@@ -37,10 +37,8 @@ project's user agent, robots.txt (protego, as Scrapy reads it) and a delay per h
 from __future__ import annotations
 
 import json
-import os
 import re
 import ssl
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -56,6 +54,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from protego import Protego
 
 from postcrawl.article_text import normalize_extracted
+from postcrawl.atomic import atomic_output
 from postcrawl.boilerplate import chrome_rule
 from postcrawl.bureau_lists import (
     ChannelLink,
@@ -344,16 +343,8 @@ class ProbeReport:
 
 def write_json(report: ProbeReport, path: Path) -> None:
     """Write the report as JSON atomically: a temporary file beside *path*, then a rename."""
-    path = Path(path)
-    text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(Path(path), "w") as out:
+        out.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
 
 
 # -- URLs ----------------------------------------------------------------------------------

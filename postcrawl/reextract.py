@@ -597,7 +597,7 @@ def progress_printer(stream: IO[str] | None = None) -> Progress:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """*data* as JSON at *path*, atomically (a temp file beside it, renamed)."""
-    from postcrawl.reader.export import atomic_output
+    from postcrawl.atomic import atomic_output
 
     with atomic_output(path, "w") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=2)

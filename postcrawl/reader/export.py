@@ -10,34 +10,17 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from postcrawl.atomic import atomic_output
 from postcrawl.reader.corpus import EXPORT_COLUMNS, CorpusError
 
 FORMATS = ("jsonl", "csv", "parquet")
 INTEGER_COLUMNS = frozenset({"paragraphs", "chars"})
 
 Batches = Iterable[list[dict[str, Any]]]
-
-
-@contextmanager
-def atomic_output(path: Path, mode: str) -> Iterator[IO[Any]]:
-    """A file object whose content appears at *path* only once the block completes. The folder
-    must exist: a mistyped one is an error, not a new folder."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
-        with os.fdopen(fd, mode, **kwargs) as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_jsonl(batches: Batches, out: IO[str]) -> int:
