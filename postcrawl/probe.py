@@ -49,7 +49,7 @@ from datetime import UTC, datetime
 from http.client import HTTPException
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from protego import Protego
 
@@ -77,6 +77,7 @@ from postcrawl.extraction import (
     select,
 )
 from postcrawl.settings import DOWNLOAD_DELAY, DOWNLOAD_MAXSIZE, DOWNLOAD_TIMEOUT, USER_AGENT
+from postcrawl.siteroots import SiteRoots
 from postcrawl.sites.aggregators import AGGREGATOR_ROWS, Aggregator
 from postcrawl.sites.bureaus import BUREAUS, Bureau, Channel
 from postcrawl.sites.model import Site
@@ -348,42 +349,12 @@ def write_json(report: ProbeReport, path: Path) -> None:
 
 
 # -- URLs ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Root:
-    """The real site's root and the root actually fetched (a mirror's, with ``base_url``)."""
-
-    real: str
-    base: str
-
-    def url(self, path: str) -> str:
-        return urljoin(self.base.rstrip("/") + "/", path.lstrip("/"))
-
-    def fetch_url(self, url: str) -> str:
-        """The URL to fetch for a link: the real host's links go to the fetched root."""
-        parts = urlsplit(url)
-        if parts.hostname == urlsplit(self.real).hostname:
-            base = urlsplit(self.base)
-            return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
-
-    def canonical(self, url: str) -> str:
-        """The real site's URL of a fetched URL."""
-        base = self.base.rstrip("/")
-        if base != self.real.rstrip("/") and url.startswith(base):
-            return self.real.rstrip("/") + url[len(base) :]
-        return url
-
-    def on_site(self, url: str) -> bool:
-        host = urlsplit(url).hostname
-        return host in (urlsplit(self.real).hostname, urlsplit(self.base).hostname)
-
-
 def _path_and_query(url: str) -> str:
     parts = urlsplit(url)
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def _get_page(fetcher: Fetcher, root: Root, url: str) -> tuple[FetchResult, int]:
+def _get_page(fetcher: Fetcher, root: SiteRoots, url: str) -> tuple[FetchResult, int]:
     """GET *url* and follow JavaScript redirect stubs; the answer and the stubs followed."""
     answer = fetcher.get(url)
     hops = 0
@@ -392,7 +363,7 @@ def _get_page(fetcher: Fetcher, root: Root, url: str) -> tuple[FetchResult, int]
         if target is None:
             break
         hops += 1
-        answer = fetcher.get(root.fetch_url(target))
+        answer = fetcher.get(root.link(target))
     return answer, hops
 
 
@@ -415,12 +386,12 @@ def chrome_survivors(paragraphs: Iterable[str], site: Site) -> list[str]:
 def _probe_article(
     report: SiteReport,
     fetcher: Fetcher,
-    root: Root,
+    root: SiteRoots,
     site: Site,
     entries: Sequence[ListEntry],
 ) -> None:
     step = report.step("article")
-    candidates = [e for e in entries if root.on_site(root.fetch_url(e.url))]
+    candidates = [e for e in entries if root.on_crawled_host(root.link(e.url))]
     if not candidates:
         # Nothing listed: the failure is the list's (or the API's), not the article page's.
         step.detail = "no listed article" if not entries else "every listed article is off-site"
@@ -429,8 +400,8 @@ def _probe_article(
         return
     last = ""
     for entry in candidates[:ARTICLE_TRIES]:
-        answer, _ = _get_page(fetcher, root, root.fetch_url(entry.url))
-        url = root.canonical(answer.url)
+        answer, _ = _get_page(fetcher, root, root.link(entry.url))
+        url = root.real_url(answer.url)
         if not answer.ok:
             last = f"{answer.reason()} ({url})"
             continue
@@ -479,7 +450,7 @@ def _home_prefix(url: str) -> str | None:
     return segments[0] if len(segments) > 1 else None
 
 
-def _hinted_lists(bureau: Bureau, root: Root) -> list[ChannelLink]:
+def _hinted_lists(bureau: Bureau, root: SiteRoots) -> list[ChannelLink]:
     """The row's channel hints as list links, as the spider uses them without navigation."""
     return [
         ChannelLink(root.real + bureau.list_path(hint), hint.label)
@@ -539,13 +510,13 @@ def probe_bureau(bureau: Bureau, fetcher: Fetcher, base_url: str | None = None) 
     """Probe one bureau site (its mirror at *base_url*, if given): its home page, navigation,
     one list's rows and channel id, the search API for that id, and one article."""
     real = f"https://{bureau.domain}"
-    root = Root(real, (base_url or real).rstrip("/"))
-    report = SiteReport(bureau.spider_name, "bureau", root.base)
+    root = SiteRoots.of(real, base_url)
+    report = SiteReport(bureau.spider_name, "bureau", root.crawled)
     started = time.monotonic()
     fetcher.begin_site()
     home = _probe_home(report, fetcher, root)
     links = _probe_navigation(report, home)
-    home_prefix = _home_prefix(root.canonical(home.url)) if home is not None else None
+    home_prefix = _home_prefix(root.real_url(home.url)) if home is not None else None
     candidates = _list_candidates(report, bureau, root, links, home_prefix)
     listing, chosen, entries = _probe_list_rows(report, fetcher, root, candidates)
     channel_id = _probe_channel_id(report, bureau, listing, chosen)
@@ -556,15 +527,15 @@ def probe_bureau(bureau: Bureau, fetcher: Fetcher, base_url: str | None = None) 
     return report
 
 
-def _probe_home(report: SiteReport, fetcher: Fetcher, root: Root) -> FetchResult | None:
+def _probe_home(report: SiteReport, fetcher: Fetcher, root: SiteRoots) -> FetchResult | None:
     """Step 1, the home page (after any JavaScript stubs): the answer, or ``None``."""
     home = report.step("home page")
-    answer, hops = _get_page(fetcher, root, root.url("/"))
-    report.figures["robots"] = fetcher.robots(root.url("/"))[1]
+    answer, hops = _get_page(fetcher, root, root.fetch("/"))
+    report.figures["robots"] = fetcher.robots(root.fetch("/"))[1]
     if not answer.ok:
         home.fail(answer.reason())
         return None
-    home_url = root.canonical(answer.url)
+    home_url = root.real_url(answer.url)
     home.ok(home_url + (f" ({hops} JS stub{'s' * (hops > 1)})" if hops else ""))
     report.figures["home"] = home_url
     return answer
@@ -595,7 +566,7 @@ def _probe_navigation(report: SiteReport, home: FetchResult | None) -> list[Chan
 def _list_candidates(
     report: SiteReport,
     bureau: Bureau,
-    root: Root,
+    root: SiteRoots,
     links: Sequence[ChannelLink],
     home_prefix: str | None,
 ) -> list[ChannelLink]:
@@ -605,13 +576,13 @@ def _list_candidates(
     report.suggestions += _row_suggestions(bureau, links, home_prefix, where)
     if links:
         report.figures["lists_from"] = "navigation"
-        return [ChannelLink(root.canonical(link.url), link.label) for link in links]
+        return [ChannelLink(root.real_url(link.url), link.label) for link in links]
     report.figures["lists_from"] = "row hints"
     return _hinted_lists(bureau, root)
 
 
 def _read_a_list(
-    fetcher: Fetcher, root: Root, candidates: Sequence[ChannelLink]
+    fetcher: Fetcher, root: SiteRoots, candidates: Sequence[ChannelLink]
 ) -> tuple[ListPage | None, ChannelLink | None, list[str]]:
     """The first of (up to LIST_TRIES) *candidates* with rows or a more-link, else the last
     one readable; and why each unreadable one failed."""
@@ -619,7 +590,7 @@ def _read_a_list(
     chosen: ChannelLink | None = None
     tried: list[str] = []
     for link in candidates[:LIST_TRIES]:
-        page, _ = _get_page(fetcher, root, root.fetch_url(link.url))
+        page, _ = _get_page(fetcher, root, root.link(link.url))
         if not page.ok:
             tried.append(f"{page.reason()} ({link.url})")
             continue
@@ -635,7 +606,7 @@ def _read_a_list(
 
 
 def _probe_list_rows(
-    report: SiteReport, fetcher: Fetcher, root: Root, candidates: Sequence[ChannelLink]
+    report: SiteReport, fetcher: Fetcher, root: SiteRoots, candidates: Sequence[ChannelLink]
 ) -> tuple[ListPage | None, ChannelLink | None, list[ListEntry]]:
     """Step 3, one list's rows: the list read, its link and its rows."""
     rows = report.step("list rows")
@@ -649,7 +620,7 @@ def _probe_list_rows(
         "label": chosen.label,
         "codes": list(chosen.codes),
     }
-    entries = [ListEntry(root.canonical(e.url), e.title, e.published) for e in listing.entries]
+    entries = [ListEntry(root.real_url(e.url), e.title, e.published) for e in listing.entries]
     report.figures["list"]["rows"] = len(entries)
     if entries:
         rows.ok(f"{len(entries)} rows ({label})")
@@ -684,7 +655,7 @@ def _probe_channel_id(
 
 
 def _probe_api(
-    report: SiteReport, fetcher: Fetcher, root: Root, channel_id: str | None
+    report: SiteReport, fetcher: Fetcher, root: SiteRoots, channel_id: str | None
 ) -> list[ListEntry]:
     """Step 5, the search API for the channel id: its first page's rows. A list that showed
     no rows is not fatal when the API lists the channel."""
@@ -698,12 +669,12 @@ def _probe_api(
 
 
 def _api_entries(
-    api: Step, report: SiteReport, fetcher: Fetcher, root: Root, channel_id: str | None
+    api: Step, report: SiteReport, fetcher: Fetcher, root: SiteRoots, channel_id: str | None
 ) -> list[ListEntry]:
     if channel_id is None:
         api.detail = "no channel id"
         return []
-    answer = fetcher.get(api_url(root.base, channel_id, 1))
+    answer = fetcher.get(api_url(root.crawled, channel_id, 1))
     if not answer.ok:
         api.fail(answer.reason())
         return []
@@ -722,7 +693,7 @@ def _api_entries(
 
 # -- aggregators ---------------------------------------------------------------------------
 def _aggregator_entries(
-    row: Aggregator, root: Root, body: bytes, url: str, charset: str | None
+    row: Aggregator, root: SiteRoots, body: bytes, url: str, charset: str | None
 ) -> tuple[int, list[ListEntry], bool]:
     """The rows a list page shows (the first of the row's selectors that matches), as entries
     with the article link the spider would take; and whether a pager link is there."""
@@ -740,7 +711,7 @@ def _aggregator_entries(
             href = (anchor.get("href") or "").strip()
             if not href:
                 continue
-            link = root.canonical(urljoin(url, href))
+            link = root.real_url(urljoin(url, href))
             if pattern.match(_path_and_query(link)):
                 title = clean_line(anchor.text_content() or "") or None
                 entries.append(ListEntry(link, title))
@@ -756,18 +727,18 @@ def _aggregator_entries(
 
 def probe_aggregator(row: Aggregator, fetcher: Fetcher, base_url: str | None = None) -> SiteReport:
     """Probe one aggregator: its first list page's rows, then one article."""
-    root = Root(row.base_url.rstrip("/"), (base_url or row.base_url).rstrip("/"))
-    report = SiteReport(row.name, "aggregator", root.base)
+    root = SiteRoots.of(row.base_url, base_url)
+    report = SiteReport(row.name, "aggregator", root.crawled)
     started = time.monotonic()
     fetcher.begin_site()
     rows = report.step("list rows")
     entries: list[ListEntry] = []
     tried: list[str] = []
     for start in row.listing.starts[:LIST_TRIES]:
-        url = root.url(start.path)
+        url = root.fetch(start.path)
         answer = fetcher.get(url)
         if not answer.ok:
-            tried.append(f"{answer.reason()} ({root.canonical(url)})")
+            tried.append(f"{answer.reason()} ({root.real_url(url)})")
             continue
         try:
             count, entries, pager = _aggregator_entries(
@@ -777,7 +748,7 @@ def probe_aggregator(row: Aggregator, fetcher: Fetcher, base_url: str | None = N
             tried.append(f"unreadable ({exc})")
             continue
         report.figures["list"] = {
-            "url": root.canonical(url),
+            "url": root.real_url(url),
             "label": start.label,
             "rows": len(entries),  # rows with an article link, as the spider reads them
             "row_elements": count,
@@ -793,7 +764,7 @@ def probe_aggregator(row: Aggregator, fetcher: Fetcher, base_url: str | None = N
         )
     if rows.status != "ok":
         rows.fail(tried[0] if tried else "no list to read")
-    report.figures["robots"] = fetcher.robots(root.url("/"))[1]
+    report.figures["robots"] = fetcher.robots(root.fetch("/"))[1]
     _probe_article(report, fetcher, root, row.site, entries)
     report.requests = fetcher.site_requests
     report.seconds = time.monotonic() - started
