@@ -91,7 +91,7 @@ class FrontierFailures(FrontierAtRunEnd):
             give_up_runs=self.give_up_runs,
             transient_runs=self.transient_runs,
         )
-        outstanding = [e for e in frontier.pending(site) if e.failures]
+        outstanding = frontier.outstanding(site)
         stats.set_value("postcrawl/frontier/outstanding", len(outstanding))
         stats.set_value("postcrawl/frontier/given_up", len(given_up))
         stats.set_value(

@@ -113,6 +113,10 @@ class Frontier(Protocol):
         """The site's listed URLs the archive has not seen and that were not given up."""
         ...
 
+    def outstanding(self, site: str) -> list[Listed]:
+        """Pending URLs that failed in an earlier run (still to be retried)."""
+        ...
+
     def record_failures(
         self, failures: Mapping[str, str], run_id: str, *, give_up_runs: int, transient_runs: int
     ) -> list[tuple[str, str]]:
