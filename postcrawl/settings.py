@@ -58,6 +58,11 @@ ITEM_PIPELINES = {
     "postcrawl.pipelines.dedupe.DedupePipeline": 300,
     "postcrawl.pipelines.store.StorePipeline": 400,
 }
+# The steps run in a pipeline process, off the reactor thread, committing the items waiting
+# as one group (one index transaction, one manifest fsync); see postcrawl/pipelines/process.py.
+ITEM_PROCESSOR = "postcrawl.pipelines.process.PipelineProcess"
+POSTCRAWL_PIPELINE_PROCESS = True  # False: the same groups on the reactor thread
+POSTCRAWL_GROUP_MAX = 200  # items per group commit at most
 SPIDER_MIDDLEWARES = {
     "postcrawl.spidermiddlewares.FrontierMiddleware": 900,
 }
