@@ -93,7 +93,8 @@ class Committer:
             yield
             self._commit_group(group)
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite rolls back by itself on a full disk
+                self.conn.execute("ROLLBACK")
             for path in group.temps:
                 path.unlink(missing_ok=True)
             self.files.forget_listings()
@@ -131,8 +132,9 @@ class Committer:
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK TO change")
-            self.conn.execute("RELEASE change")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK TO change")
+                self.conn.execute("RELEASE change")
             raise
         self.conn.execute("RELEASE change")
 

@@ -144,6 +144,12 @@ class StepGroups:
                 for i in waiting:
                     if outcomes[i][0] == "item":
                         outcomes[i] = ("drop", NOT_ARCHIVED.format(url=_url(items[i])), None)
+            except Exception:  # a bug in the commit: the group is lost, the crawl goes on
+                error = traceback.format_exc()
+                logger.error("a group of %d items was not archived:\n%s", len(waiting), error)
+                for i in waiting:
+                    if outcomes[i][0] == "item":
+                        outcomes[i] = ("error", f"not archived: {error}")
         return GroupResult(outcomes, self.host.stats.take_ops())
 
     def _run_steps(self, steps: list[Any], item: Any) -> Outcome:

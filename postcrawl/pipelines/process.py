@@ -352,15 +352,19 @@ def child_main(
         outbox.send(("failed", traceback.format_exc()))
         return
     outbox.send(("ready",))
-    while True:
-        try:
-            message = inbox.recv()
-        except EOFError:
-            return  # the crawl is gone
-        if message[0] == "stop":
-            break
-        _, group_id, items = message
-        result: GroupResult = groups.run(items)
-        outbox.send(("done", group_id, result, lines.take()))
-    groups.close()
+    try:
+        while True:
+            try:
+                message = inbox.recv()
+            except EOFError:
+                return  # the crawl is gone
+            if message[0] == "stop":
+                break
+            _, group_id, items = message
+            result: GroupResult = groups.run(items)
+            outbox.send(("done", group_id, result, lines.take()))
+        groups.close()
+    except Exception:
+        outbox.send(("failed", traceback.format_exc()))
+        raise
     outbox.send(("closed", host.stats.take_ops(), lines.take()))
