@@ -64,9 +64,11 @@ class Manifest:
         try:
             start = os.fstat(fd).st_size
             try:
-                written = os.write(fd, data)
-                if written != len(data):
-                    raise OSError(f"short write to {self.path}: {written} of {len(data)} bytes")
+                # A disk filling up takes part of a write, then fails the next with ENOSPC:
+                # write on until all is written or the error says why.
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
                 if self.fsync:
                     os.fsync(fd)
             except OSError:
