@@ -222,22 +222,53 @@ class _InlineBackend(_Backend):
 
 
 class _ChildBackend(_Backend):
-    """The groups in a child process: a thread sends groups (pickling a group must not hold
-    up the reactor), another waits for answers and for the child's death."""
+    """The groups in the crawl process's pipeline process (:class:`_PipelineChild`), as one
+    session of it: each crawler of the process has its own steps and stats there."""
 
     def __init__(self, settings: Settings, receive: Receiver) -> None:
         self.settings = _picklable(settings)
         self.log_level = settings.get("LOG_LEVEL", "INFO")
         self.receive = receive
-        self._outbox: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self.session: int | None = None
 
     def start(self) -> None:
+        self.session = _PipelineChild.shared(self.log_level).attach(self.settings, self.receive)
+
+    def send(self, group_id: int, items: list[Any]) -> None:
+        assert self.session is not None
+        _PipelineChild.shared(self.log_level).send(("group", self.session, group_id, items))
+
+    def stop(self) -> None:
+        if self.session is not None:
+            _PipelineChild.shared(self.log_level).detach(self.session)
+
+
+class _PipelineChild:
+    """The one pipeline process of a crawl process, shared by its crawlers (``postcrawl crawl
+    --all`` runs 37 in one process: 37 interpreters would cost more than they save). A thread
+    sends (pickling a group must not hold up the reactor), another waits for answers and for
+    the child's death; answers go to the session they name. The child ends when the last
+    session closes."""
+
+    _current: _PipelineChild | None = None
+
+    @classmethod
+    def shared(cls, log_level: str | int) -> _PipelineChild:
+        if cls._current is None or cls._current.ended:
+            cls._current = cls(log_level)
+        return cls._current
+
+    def __init__(self, log_level: str | int) -> None:
+        self.ended = False
+        self._sessions: dict[int, Receiver] = {}
+        self._next_session = 0
+        self._outbox: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
         context = multiprocessing.get_context("spawn")
         to_child_r, to_child_w = context.Pipe(duplex=False)
         from_child_r, from_child_w = context.Pipe(duplex=False)
         self.process = context.Process(
             target=child_main,
-            args=(to_child_r, from_child_w, self.settings, self.log_level, os.getpid()),
+            args=(to_child_r, from_child_w, log_level, os.getpid()),
             name="postcrawl-pipeline",
             daemon=True,
         )
@@ -251,11 +282,17 @@ class _ChildBackend(_Backend):
             target=self._receive_loop, args=(from_child_r,), name="pipeline-receive", daemon=True
         ).start()
 
-    def send(self, group_id: int, items: list[Any]) -> None:
-        self._outbox.put(("group", group_id, items))
+    def attach(self, settings: dict[str, Any], receive: Receiver) -> int:
+        session, self._next_session = self._next_session, self._next_session + 1
+        self._sessions[session] = receive
+        self.send(("open", session, settings))
+        return session
 
-    def stop(self) -> None:
-        self._outbox.put(("stop",))
+    def detach(self, session: int) -> None:
+        self.send(("close", session))
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        self._outbox.put(message)
 
     def _send_loop(self, conn: Connection) -> None:
         while (message := self._outbox.get()) is not None:
@@ -263,8 +300,19 @@ class _ChildBackend(_Backend):
                 conn.send(message)
             except (OSError, ValueError):
                 return  # the child is gone: the receive loop reports it
-            if message[0] == "stop":
-                return
+
+    def _deliver(self, message: tuple[Any, ...]) -> None:
+        """On the reactor thread: hand an answer to its session."""
+        kind, session = message[0], message[1]
+        receive = self._sessions.get(session)
+        if kind == "closed":
+            self._sessions.pop(session, None)
+            if not self._sessions:  # the last crawler is done: the child may end
+                self.ended = True
+                self.send(("stop",))
+                self.send(None)
+        if receive is not None:
+            receive((kind, *message[2:]))
 
     def _receive_loop(self, conn: Connection) -> None:
         call = reactor.callFromThread  # type: ignore[attr-defined]
@@ -276,19 +324,24 @@ class _ChildBackend(_Backend):
                 except (EOFError, OSError):
                     message = None
                 if message is not None:
-                    if message[0] == "closed":
-                        # Reaped before the crawl is told: its CPU time counts in the crawl's.
+                    if message[0] == "stopped":
+                        # Reaped before the crawl ends: its CPU time counts in the crawl's.
                         self.process.join(30)
-                    call(self.receive, message)
-                    if message[0] in ("closed", "failed"):
-                        break
+                        return
+                    call(self._deliver, message)
                     continue
             self.process.join(5)
             code = self.process.exitcode
             why = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            call(self.receive, ("failed", f"it ended unexpectedly ({why})"))
-            break
+            call(self._died, f"it ended unexpectedly ({why})")
+            return
+
+    def _died(self, why: str) -> None:
+        self.ended = True
         self._outbox.put(None)
+        sessions, self._sessions = self._sessions, {}
+        for receive in sessions.values():
+            receive(("failed", why))
 
 
 def _picklable(settings: Settings) -> dict[str, Any]:
@@ -332,39 +385,45 @@ def _die_with(crawl_pid: int) -> None:
 
 
 def child_main(
-    inbox: Connection,
-    outbox: Connection,
-    settings: dict[str, Any],
-    log_level: str | int,
-    crawl_pid: int,
+    inbox: Connection, outbox: Connection, log_level: str | int, crawl_pid: int
 ) -> None:
-    """The pipeline process: build the steps, then run each group sent until ``stop``."""
+    """The pipeline process: a session of steps per crawler (``open``), each group sent run
+    by its session's steps, until ``stop``."""
     _die_with(crawl_pid)
     failpoints.kill_also(crawl_pid)
     lines = _LogLines()
     root = logging.getLogger()
     root.addHandler(lines)
     root.setLevel(log_level)
-    try:
-        host = StepHost(Settings(settings))
-        groups = StepGroups(host)
-    except Exception:
-        outbox.send(("failed", traceback.format_exc()))
-        return
-    outbox.send(("ready",))
+    sessions: dict[int, tuple[StepHost, StepGroups]] = {}
     try:
         while True:
             try:
                 message = inbox.recv()
             except EOFError:
                 return  # the crawl is gone
-            if message[0] == "stop":
+            kind = message[0]
+            if kind == "stop":
                 break
-            _, group_id, items = message
-            result: GroupResult = groups.run(items)
-            outbox.send(("done", group_id, result, lines.take()))
-        groups.close()
+            session = message[1]
+            if kind == "open":
+                try:
+                    host = StepHost(Settings(message[2]))
+                    sessions[session] = (host, StepGroups(host))
+                except Exception:
+                    outbox.send(("failed", session, traceback.format_exc()))
+                    continue
+                outbox.send(("ready", session))
+            elif kind == "group":
+                _, _, group_id, items = message
+                result: GroupResult = sessions[session][1].run(items)
+                outbox.send(("done", session, group_id, result, lines.take()))
+            elif kind == "close":
+                host, groups = sessions.pop(session)
+                groups.close()
+                outbox.send(("closed", session, host.stats.take_ops(), lines.take()))
     except Exception:
-        outbox.send(("failed", traceback.format_exc()))
+        for session in sessions:
+            outbox.send(("failed", session, traceback.format_exc()))
         raise
-    outbox.send(("closed", host.stats.take_ops(), lines.take()))
+    outbox.send(("stopped", -1))
