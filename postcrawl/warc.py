@@ -37,6 +37,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -89,6 +90,7 @@ class WarcRecorder:
         self._fsync = fsync
         self.records = 0
         self.errors = 0
+        self._stats: StatsCollector | None = None  # set by from_crawler
         self._queue: queue.SimpleQueue[_Pending | None] | None = None
         self._thread: threading.Thread | None = None
 
@@ -146,9 +148,10 @@ class WarcRecorder:
         if self._queue is not None and self._thread is not None:
             self._queue.put(None)
             self._thread.join()
-        self._stats.inc_value("postcrawl/warc/records", self.records)
-        if self.errors:
-            self._stats.inc_value("postcrawl/warc/errors", self.errors)
+        if self._stats is not None:
+            self._stats.inc_value("postcrawl/warc/records", self.records)
+            if self.errors:
+                self._stats.inc_value("postcrawl/warc/errors", self.errors)
         if self._fsync:
             os.fsync(self._fh.fileno())
         self._fh.close()
