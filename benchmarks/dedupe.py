@@ -877,10 +877,11 @@ def report(tally: Tally, peak_before: float, peak_after: float) -> None:
     if tally.path == "index":
         print("  (this path confirms a candidate on the MinHash estimate alone: no exact Jaccard)")
     print(f"  new articles merged with anything {tally.other_merges}")
-    for line in tally.misses[:5]:
+    misses = sorted(tally.misses, key=lambda line: not line.startswith("repost"))
+    for line in misses[:5]:  # missed reposts first
         print(f"    {line}")
-    if len(tally.misses) > 5:
-        print(f"    … {len(tally.misses) - 5} more")
+    if len(misses) > 5:
+        print(f"    … {len(misses) - 5} more")
     print(
         f"  peak resident memory {peak_after:,.0f} MiB (before this path {peak_before:,.0f} MiB; "
         f"target ≤ {TARGET_MB} MiB)"

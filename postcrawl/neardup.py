@@ -175,9 +175,10 @@ class _Buckets:
     Each stored signature gets a *slot* (its row in :attr:`sigs`). The band entries live in two
     places: a sorted array of keys with the slots beside them (``searchsorted`` finds a bucket
     in microseconds whatever the archive's size), and a dict of recent additions, merged into
-    the sorted arrays once it is large, so that adding an article costs no array copy. About
-    24 bytes per article per band plus the 480-byte signature: ~100 MB at 100,000 articles.
-    Within a bucket, slots are in the order the rows were loaded, oldest first.
+    the sorted arrays once it is large, so that adding an article costs no array copy. Per
+    article: the 480-byte signature, 12 bytes per band in the arrays (more while in the dict),
+    its hash: about 105 MB at 100,000 articles. Within a bucket, slots are in the order the
+    rows were loaded, oldest first.
     """
 
     def __init__(self) -> None:
@@ -238,16 +239,19 @@ class _Buckets:
         """The live slots sharing a band key with *keys* (``BANDS`` uint64), at most
         :data:`HOT_BUCKET` of the most recent from each bucket.
 
-        Why the cap loses no true copy: templated prose makes some buckets huge — their six
-        minima fall on stock sentences hundreds of articles share, so the bucket is those
-        articles, not copies of the query. A band's minima all land on such shared text with
-        probability about b**6 for a text whose share of shared shingles is b (b = 0.5: 1.6 %
-        of bands), and every other band of a true copy (Jaccard >= 0.8) still matches with
-        probability >= 0.8**6 = 0.26 and lands in a small bucket that is scanned whole, so
-        recall stays >= 1 - 0.74**19 = 0.997 (0.998 with all 20 bands). Keeping the most
-        recent entries rather than skipping a hot bucket also serves the rare text that is
-        nearly all boilerplate: its reposts come soon after it. So a query compares at most
-        ``BANDS * HOT_BUCKET`` signatures however large the archive grows.
+        The cap keeps the cost of a query flat — at most ``BANDS * HOT_BUCKET`` signatures
+        compared, however large the archive — and why it does not lose true near-duplicates:
+        templated prose makes some buckets huge because their band's six minima all fall on
+        stock sentences hundreds of articles share; such a bucket is those articles, not
+        copies of the query. For a text whose share of widely shared shingles is b, a band
+        is like that with probability about b**6 (b = 0.5: 1.6 % of bands). A true copy
+        (Jaccard >= 0.8) matches the original on each band with probability >= 0.8**6 =
+        0.26, independently, and its other bands' buckets hold the original and its copies,
+        well under the cap; so it still shares a scanned band with probability >= 1 -
+        0.74**19 = 0.997 when one band is capped (0.998 with none), and far more at the
+        Jaccard of real reposts (0.9: 1 - 0.47**19). Keeping the most recent entries rather
+        than skipping a hot bucket also serves a text that is nearly all boilerplate, where
+        many bands are hot: its reposts come soon after it.
         """
         lo = np.searchsorted(self.run_keys, keys, side="left")
         hi = np.searchsorted(self.run_keys, keys, side="right")
