@@ -24,6 +24,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -315,24 +316,41 @@ class NearDupIndex:
     in memory.
 
     ``neardup_sig`` is the durable record: writes join the caller's transaction (the connection
-    is in autocommit mode and the archive wraps each change in one), so the index never
-    disagrees with the article rows, and ``postcrawl reindex`` rebuilds it. The buckets are
-    built from it on the first query and kept up to date before each query with the rows past
-    the last id loaded — rows this process committed, and rows other processes writing the same
-    archive committed. Memory only ever holds committed rows: :meth:`add` and :meth:`remove`
-    change the table, and the buckets follow once the change is committed (a rolled-back
-    change never reaches them). A row deleted since it was loaded (a repost replaced by its
-    official page, here or in another process) may still sit in a bucket; :meth:`candidates`
-    confirms every candidate against the table, so it is never returned, and is dropped.
+    is in autocommit mode and the archive wraps each change, or a group of changes, in one), so
+    the index never disagrees with the article rows, and ``postcrawl reindex`` rebuilds it.
+
+    The buckets hold committed rows only, so that a rolled-back change never reaches them. They
+    are built on the first query and brought up to date before each query with the rows past
+    the last id loaded, read through a second, read-only connection to the same file: outside
+    any transaction, it sees exactly what has been committed — by this process or by others
+    writing the same archive — even while the caller's connection is inside a transaction (a
+    group commit runs its lookups inside one). The rows the caller's own open transaction has
+    written are looked up apart, from that connection (:meth:`_uncommitted`): they are few.
+    A row deleted since it was loaded (a repost replaced by its official page, here or in
+    another process) may still sit in a bucket; :meth:`candidates` confirms every candidate
+    against the table as the caller's connection sees it, so it is never returned, and drops
+    it from memory once its deletion is committed.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._buckets = _Buckets()
         self._loaded = False
-        # Hashes this process removed: checked against the table once no transaction is open.
+        # Hashes this process removed, until their deletion is committed (or undone).
         self._removed: set[str] = set()
+        # The rows of the caller's open transaction, by id: (hash, signature, band keys).
+        self._overlay: dict[int, tuple[str, np.ndarray, np.ndarray]] = {}
         _ensure_schema(conn)
+        self._reader: sqlite3.Connection | None = None
+        self._reader_opened = False  # opened at the first query: most commands never query
+
+    def close(self) -> None:
+        """Close the read-only connection (the caller closes its own). A reader left open
+        would keep the WAL's ``-shm`` file, which tells readers a writer is still there."""
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = None
+        self._reader_opened = True  # and none is opened again
 
     def add(self, body_hash: str, normalized: str) -> bool:
         """Index an article by its normalized body; ``False`` when it is too short to index."""
@@ -369,17 +387,18 @@ class NearDupIndex:
             if h is not None
         }
         if self.conn.in_transaction:
-            # Rows written in this transaction are not in the buckets yet; they are few.
             found.update(self._uncommitted(keys, sig))
         found.pop(exclude or "", None)
         if not found:
             return []
-        held = self._present(list(found))
-        gone = found.keys() - held
-        if gone and not self.conn.in_transaction:
-            for body_hash in gone:  # deleted since loaded (committed: no transaction is open)
+        held = _present(self.conn, list(found))
+        gone = [h for h in found if h not in held]
+        committed = self._committed_view()
+        if gone and committed is not None:
+            still = _present(committed, gone)
+            for body_hash in gone:  # its deletion is committed: forget it
                 slot = mem.slot_of.get(body_hash)
-                if slot is not None:
+                if slot is not None and body_hash not in still:
                     mem.kill(slot)
         out = [Candidate(h, e) for h, e in found.items() if h in held]
         return sorted(out, key=lambda c: (-c.estimate, c.body_hash))
@@ -391,28 +410,33 @@ class NearDupIndex:
         self._buckets = _Buckets()
         self._loaded = False
         self._removed.clear()
+        self._overlay.clear()
 
     def __len__(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM neardup_sig").fetchone()[0])
 
     # -- keeping the buckets up to date ----------------------------------------------------
+    def _committed_view(self) -> sqlite3.Connection | None:
+        """A connection that sees exactly the committed rows: the reader, or the caller's
+        connection while no transaction is open on it (for a database in memory, which has
+        no reader); ``None`` when there is none."""
+        if not self._reader_opened:
+            self._reader = _reader_for(self.conn)
+            self._reader_opened = True
+        if self._reader is not None:
+            return self._reader
+        return None if self.conn.in_transaction else self.conn
+
     def _sync(self) -> None:
         """Load the rows committed since the last load (by any process); forget the hashes
-        this process removed. Inside a transaction nothing is taken in: its rows might still
-        be rolled back (:meth:`candidates` reads them from the table instead)."""
-        if self.conn.in_transaction:
-            return
+        whose removal is committed."""
+        source = self._committed_view()
+        if source is None:
+            return  # only the caller's connection, inside a transaction: see _uncommitted
         mem = self._buckets
-        if self._removed:
-            removed = [h for h in self._removed if h in mem.slot_of]
-            self._removed.clear()
-            held = self._present(removed)
-            for body_hash in removed:
-                if body_hash not in held:
-                    mem.kill(mem.slot_of[body_hash])
         batch = 20_000 if not self._loaded else 1_000
         while True:
-            rows = self.conn.execute(
+            rows = source.execute(
                 "SELECT id, hash, sig FROM neardup_sig WHERE id > ? ORDER BY id LIMIT ?",
                 (mem.last_id, batch),
             ).fetchall()
@@ -420,35 +444,79 @@ class NearDupIndex:
             if len(rows) < batch:
                 break
         self._loaded = True
+        if not self.conn.in_transaction:
+            self._overlay.clear()  # its rows were committed (and loaded) or rolled back
+        if self._removed:
+            removed = [h for h in self._removed if h in mem.slot_of]
+            committed = _present(source, removed)
+            for body_hash in removed:
+                if body_hash not in committed:
+                    mem.kill(mem.slot_of[body_hash])
+            # Still committed but gone from the caller's open transaction: not decided yet.
+            # (Present there too: the removal was rolled back, or the article indexed again.)
+            pending: set[str] = set()
+            if committed and self.conn.in_transaction:
+                pending = committed - _present(self.conn, list(committed))
+            self._removed = pending
 
     def _uncommitted(self, keys: np.ndarray, sig: np.ndarray) -> dict[str, float]:
-        """Candidates among the rows past the buckets' last id, read in this transaction."""
-        rows = self.conn.execute(
-            "SELECT hash, sig FROM neardup_sig WHERE id > ?", (self._buckets.last_id,)
-        ).fetchall()
-        if not rows:
+        """Candidates among the rows the caller's open transaction wrote (past the buckets'
+        last id; a group commit's articles so far). Their signatures are kept between queries,
+        by id and hash: an id seen before with the same hash is the same row (a row rolled
+        back to a savepoint gives its id to the next one, with another hash)."""
+        last = self._buckets.last_id
+        rows = {
+            int(i): str(h)
+            for i, h in self.conn.execute("SELECT id, hash FROM neardup_sig WHERE id > ?", (last,))
+        }
+        self._overlay = {i: v for i, v in self._overlay.items() if rows.get(i) == v[0]}
+        new = [i for i in rows if i not in self._overlay]
+        for start in range(0, len(new), 500):
+            chunk = new[start : start + 500]
+            for i, h, blob in self.conn.execute(
+                f"SELECT id, hash, sig FROM neardup_sig WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                row_sig = np.frombuffer(bytes(blob), dtype="<u4")
+                self._overlay[int(i)] = (str(h), row_sig, band_matrix(row_sig[None, :])[0])
+        if not self._overlay:
             return {}
-        sigs = np.frombuffer(b"".join(bytes(r[1]) for r in rows), dtype="<u4").reshape(
-            len(rows), NUM_PERM
-        )
-        shares_band = (band_matrix(sigs) == keys).any(axis=1)
+        hashes = [v[0] for v in self._overlay.values()]
+        sigs = np.stack([v[1] for v in self._overlay.values()])
+        bands = np.stack([v[2] for v in self._overlay.values()])
         estimates = np.count_nonzero(sigs == sig, axis=1) / NUM_PERM
-        near = shares_band & (estimates >= THRESHOLD - ESTIMATE_MARGIN)
-        return {str(rows[i][0]): float(estimates[i]) for i in np.flatnonzero(near)}
+        near = (bands == keys).any(axis=1) & (estimates >= THRESHOLD - ESTIMATE_MARGIN)
+        return {hashes[i]: float(estimates[i]) for i in np.flatnonzero(near)}
 
-    def _present(self, hashes: list[str]) -> set[str]:
-        """Which of *hashes* the table holds (as this connection sees it)."""
-        held: set[str] = set()
-        for start in range(0, len(hashes), 500):
-            chunk = hashes[start : start + 500]
-            held.update(
-                str(h)
-                for (h,) in self.conn.execute(
-                    f"SELECT hash FROM neardup_sig WHERE hash IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                )
+
+def _present(conn: sqlite3.Connection, hashes: list[str]) -> set[str]:
+    """Which of *hashes* ``neardup_sig`` holds, as *conn* sees it."""
+    held: set[str] = set()
+    for start in range(0, len(hashes), 500):
+        chunk = hashes[start : start + 500]
+        held.update(
+            str(h)
+            for (h,) in conn.execute(
+                f"SELECT hash FROM neardup_sig WHERE hash IN ({','.join('?' * len(chunk))})",
+                chunk,
             )
-        return held
+        )
+    return held
+
+
+def _reader_for(conn: sqlite3.Connection) -> sqlite3.Connection | None:
+    """A read-only connection to *conn*'s database file, in autocommit mode (each query sees
+    what is committed at that moment and holds no snapshot after it). ``None`` for a database
+    in memory, and for one not in WAL mode (the archive's index always is), where a reader
+    could be locked out by the caller's own open transaction."""
+    row = conn.execute("PRAGMA database_list").fetchone()
+    path = str(row[2]) if row is not None and row[1] == "main" else ""
+    mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+    if not path or mode != "wal":
+        return None
+    return sqlite3.connect(
+        f"{Path(path).as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30
+    )
 
 
 def _ensure_schema(conn: sqlite3.Connection) -> None:

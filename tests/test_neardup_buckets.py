@@ -225,3 +225,63 @@ def test_two_stores_on_one_archive_see_each_others_articles(archive_root: Path) 
         assert official.status == "replaced"
         match = one.find_match(article("http://c.example/2", repost(text(2))))
         assert match is not None and match.body_hash == official.body_hash
+
+
+def test_lookups_inside_a_long_transaction_use_the_buckets(tmp_path: Path) -> None:
+    """A group commit looks articles up inside its open transaction: the buckets still load
+    what is committed (through their own reader), and only the transaction's own rows are
+    read apart."""
+    db = tmp_path / "index.sqlite3"
+    conn = connect(db)
+    near = neardup.NearDupIndex(conn)
+    with index.transaction(conn):
+        for i in range(30):
+            near.add(f"{i:016x}", text(i))
+    with index.transaction(conn):
+        assert found(near, repost(text(3))) == [f"{3:016x}"]
+        assert near._buckets.count == 30  # loaded, though inside a transaction
+        near.add("a" * 16, text(100))
+        near.add("b" * 16, text(101))
+        assert found(near, repost(text(100))) == ["a" * 16]  # this transaction's own row
+        assert len(near._overlay) == 2
+    assert found(near, repost(text(101))) == ["b" * 16]
+    assert near._buckets.count == 32 and near._overlay == {}
+    near.close()
+    conn.close()
+
+
+def test_a_row_rolled_back_to_a_savepoint_gives_its_id_to_another(tmp_path: Path) -> None:
+    conn = connect(tmp_path / "index.sqlite3")
+    near = neardup.NearDupIndex(conn)
+    near.add("0" * 16, text(0))
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("SAVEPOINT change")
+    near.add("a" * 16, text(1))
+    assert found(near, repost(text(1))) == ["a" * 16]
+    conn.execute("ROLLBACK TO change")
+    conn.execute("RELEASE change")
+    near.add("b" * 16, text(2))  # the same id as the row rolled back
+    assert found(near, repost(text(1))) == []
+    assert found(near, repost(text(2))) == ["b" * 16]
+    conn.execute("COMMIT")
+    assert found(near, repost(text(2))) == ["b" * 16]
+    assert found(near, repost(text(1))) == []
+    near.close()
+    conn.close()
+
+
+def test_group_commits_find_reposts_within_and_across_groups(archive_root: Path) -> None:
+    with ArchiveStore(archive_root, fsync=False) as store:
+        with store.group():
+            first = store.add(article("http://bureau.example/1", text(1)), official=True)
+        with store.group():
+            second = store.add(article("http://bureau.example/2", text(2)), official=True)
+            within = store.find_match(article("http://agg.example/2", repost(text(2))))
+            across = store.find_match(article("http://agg.example/1", repost(text(1))))
+        assert within is not None and within.body_hash == second.body_hash
+        assert across is not None and across.body_hash == first.body_hash
+        with pytest.raises(RuntimeError), store.group():
+            store.add(article("http://bureau.example/3", text(3)), official=True)
+            raise RuntimeError("the group fails: nothing of it is written")
+        assert store.find_match(article("http://agg.example/3", repost(text(3)))) is None
+        assert store.neardup._buckets.count == 2

@@ -174,6 +174,7 @@ class ArchiveStore:
         except sqlite3.Error as exc:
             logger.debug("no WAL checkpoint at close: %s", exc)
         self.seen.close()
+        self.neardup.close()
         self.conn.close()
         self._lock.close()
 
