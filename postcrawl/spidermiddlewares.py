@@ -12,7 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from postcrawl.archive import is_fatal
-from postcrawl.crawl_archive import archive_for, stop_for_archive_error
+from postcrawl.crawl_archive import frontier_for, stop_for_archive_error
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
 from postcrawl.frontier import Frontier, Listed, Watermark
 from postcrawl.items import ListWalkDone
@@ -40,7 +40,7 @@ class FrontierMiddleware:
     @property
     def frontier(self) -> Frontier:
         if self._frontier is None:
-            self._frontier = archive_for(self.crawler).frontier
+            self._frontier = frontier_for(self.crawler)
         return self._frontier
 
     def _handle(self, output: Any) -> bool:
