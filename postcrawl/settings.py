@@ -124,6 +124,8 @@ POSTCRAWL_HEARTBEAT_INTERVAL = 5.0
 POSTCRAWL_HEARTBEAT_TTL = 30.0
 # An idle worker looks at the shared queue this often (Scrapy's own poll is every 5 s).
 POSTCRAWL_WORKER_POLL_INTERVAL = 0.25
+# Requests a worker takes from the shared queue at a time (one Redis round trip).
+POSTCRAWL_WORKER_PREFETCH = 4
 # The archiver: stream entries read per batch; a dead archiver's entries are claimed after
 # they have waited this many seconds unacknowledged; with nothing to do, no worker alive and
 # every queue empty for POSTCRAWL_ARCHIVER_IDLE_TIMEOUT seconds it exits (unless --forever).

@@ -2,18 +2,27 @@
 
 scrapy-redis pops a request by removing it from the queue; a worker killed before it has
 handled the request loses it, and the request fingerprint (kept for the whole run) stops anyone
-from scheduling it again. :class:`ReliablePriorityQueue` instead *moves* the request, in one
-Lua script, into the worker's in-flight set (``postcrawl:<spider>:inflight:<worker>``, a sorted
-set with the same priority scores), and removes it from there only when the engine has finished
-with it: its response went through the callback, the items it gave were sent to the stream and
-the requests it gave were queued (:meth:`done`). :func:`reclaim_dead` puts the in-flight
-requests of workers whose heartbeat expired back into the queue, where another worker takes
-them. So a request is handled at least once; a page may be fetched twice when a worker dies
-after sending its item, and the archiver recognizes that item as archived already.
+from scheduling it again. :class:`ReliablePriorityQueue` instead *moves* requests, in one Lua
+script, into the worker's in-flight set (``postcrawl:<spider>:inflight:<worker>``, a sorted set
+with the same priority scores), a few at a time (``POSTCRAWL_WORKER_PREFETCH``).
+
+What handling a request produces is *staged* — the requests its callback yields (each pushed
+by a Lua script that checks the run's fingerprints and queues it, as scrapy-redis's dupefilter
+and queue do in two calls) and the items for the archiver — and sent when the engine has
+finished with the request, in one MULTI/EXEC together with the request's removal from the
+in-flight set (:meth:`ReliablePriorityQueue.done`). So a request leaves the in-flight set only
+with everything it produced, in one round trip: a worker killed at any moment has either sent
+all of a request's output and released it, or neither, and :func:`reclaim_dead` puts the
+in-flight requests of workers whose heartbeat expired back into the queue, where another worker
+takes them. A request is therefore handled at least once; an item sent twice (a page fetched
+again after a kill) is recognized by the archiver as archived already.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
@@ -25,13 +34,19 @@ from postcrawl.distributed.presence import is_alive
 if TYPE_CHECKING:
     import redis
 
-# KEYS: queue, in-flight. The lowest score (highest priority) moves; returns the member.
+logger = logging.getLogger(__name__)
+
+# KEYS: queue, in-flight; ARGV: how many. The lowest scores (highest priorities) move; returns
+# the members.
 _TAKE = """
-local found = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #found == 0 then return false end
-redis.call('ZREM', KEYS[1], found[1])
-redis.call('ZADD', KEYS[2], found[2], found[1])
-return found[1]
+local found = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+local members = {}
+for i = 1, #found, 2 do
+  redis.call('ZREM', KEYS[1], found[i])
+  redis.call('ZADD', KEYS[2], found[i + 1], found[i])
+  members[#members + 1] = found[i]
+end
+return members
 """
 
 # KEYS: in-flight, queue. Every member goes back with its score; returns how many.
@@ -44,24 +59,43 @@ redis.call('DEL', KEYS[1])
 return #found / 2
 """
 
+# KEYS: fingerprints of the run, queue; ARGV: fingerprint ('' for dont_filter), score, request.
+# scrapy-redis's dupefilter (SADD) and push (ZADD) in one step; 1 if queued, 0 if a repeat.
+_PUSH = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 
 class ReliablePriorityQueue(PriorityQueue):
-    """scrapy-redis's :class:`~scrapy_redis.queue.PriorityQueue` whose :meth:`pop` keeps the
-    request in this worker's in-flight set until :meth:`done`. :meth:`bind` names the worker;
-    unbound (``postcrawl enqueue``), the queue only takes pushes."""
+    """scrapy-redis's :class:`~scrapy_redis.queue.PriorityQueue` whose requests stay in this
+    worker's in-flight set until :meth:`done`. :meth:`bind` names the worker; unbound
+    (``postcrawl enqueue``), the queue only takes pushes."""
 
     def __init__(self, server: redis.Redis, spider: Any, key: str, serializer: Any = None) -> None:
         super().__init__(server, spider, key, serializer)
         self.inflight_key: str | None = None
+        self.dupefilter_key = keys.dupefilter(spider.name)
+        self.prefetch = 1
         self._take = server.register_script(_TAKE)
         self._give_back = server.register_script(_GIVE_BACK)
-        # id(request) -> (request, its queue member): what this worker holds.
-        self._held: dict[int, tuple[Request, bytes]] = {}
+        self._push = server.register_script(_PUSH)
         self._method_names: dict[Any, str] = {}
+        # Taken from Redis, not yet handed to the engine: (request, its queue member).
+        self._taken: deque[tuple[Request, bytes]] = deque()
+        # id(request) -> (request, its queue member): what the engine is handling.
+        self._held: dict[int, tuple[Request, bytes]] = {}
+        # Staged until the request that produced them is done (see the module's docstring).
+        self._pushes: list[tuple[str, float, bytes]] = []
+        self._items: list[dict[str, str]] = []
+        self._releases: list[bytes] = []
+        self.on_flush: Callable[[int, int, int], None] | None = None
 
-    def bind(self, worker: str) -> None:
-        """Pop into *worker*'s in-flight set from now on."""
+    def bind(self, worker: str, prefetch: int = 1) -> None:
+        """Take into *worker*'s in-flight set from now on, *prefetch* requests at a time."""
         self.inflight_key = keys.inflight(self.spider.name, worker)
+        self.prefetch = max(1, prefetch)
 
     def _encode_request(self, request: Request) -> bytes:
         # What Request.to_dict(spider=...) makes, except that to_dict looks a callback's name
@@ -89,29 +123,74 @@ class ReliablePriorityQueue(PriorityQueue):
             name = self._method_names[func.__func__] = _method_name(self.spider, func)
         return name
 
+    # -- taking ----------------------------------------------------------------------------
     def pop(self, timeout: int = 0) -> Request | None:
         if self.inflight_key is None:
             raise RuntimeError("an unbound queue only takes pushes (postcrawl enqueue)")
-        member = self._take(keys=[self.key, self.inflight_key])
-        if not member:
+        if not self._taken:
+            members = self._take(keys=[self.key, self.inflight_key], args=[self.prefetch])
+            self._taken.extend((self._decode_request(m), m) for m in members)
+        if not self._taken:
             return None
-        request = self._decode_request(member)
+        request, member = self._taken.popleft()
         self._held[id(request)] = (request, member)
         return request
 
+    def local(self) -> int:
+        """Requests this worker has and Redis does not: taken but not handed to the engine yet,
+        and staged pushes not sent."""
+        return len(self._taken) + len(self._pushes)
+
+    # -- staging and sending ---------------------------------------------------------------
+    def stage_push(self, request: Request, fingerprint: str | None) -> None:
+        """Queue *request* (unless *fingerprint* is in the run's set) with the output of the
+        request being handled."""
+        self._pushes.append((fingerprint or "", -request.priority, self._encode_request(request)))
+
+    def stage_item(self, fields: dict[str, str]) -> None:
+        """Send a stream entry for the archiver with the output of the request being handled."""
+        self._items.append(fields)
+
     def done(self, request: Request) -> None:
-        """The engine has finished with *request*: it leaves the in-flight set."""
+        """The engine has finished with *request*: it leaves the in-flight set, and what it
+        produced is sent, in one transaction."""
         held = self._held.pop(id(request), None)
-        if held is not None and self.inflight_key is not None:
-            self.server.zrem(self.inflight_key, held[1])
+        if held is not None:
+            self._releases.append(held[1])
+        self.flush()
+
+    def flush(self) -> None:
+        """Send what is staged: pushes, then items, then releases, in one MULTI/EXEC. When
+        Redis does not answer it all stays staged (and the requests in flight) for the next
+        try; a worker that dies meanwhile loses nothing (see the module's docstring)."""
+        if not (self._pushes or self._items or self._releases):
+            return
+        pipe = self.server.pipeline(transaction=True)
+        for fingerprint, score, data in self._pushes:
+            self._push(
+                keys=[self.dupefilter_key, self.key], args=[fingerprint, score, data], client=pipe
+            )
+        for fields in self._items:
+            pipe.xadd(keys.ITEMS, fields)  # type: ignore[arg-type]
+        if self._releases and self.inflight_key is not None:
+            pipe.zrem(self.inflight_key, *self._releases)
+        answers = pipe.execute()
+        queued = sum(int(a) for a in answers[: len(self._pushes)])
+        counts = (queued, len(self._pushes) - queued, len(self._items))
+        self._pushes, self._items, self._releases = [], [], []
+        if self.on_flush is not None:
+            self.on_flush(*counts)
 
     def held(self) -> int:
         """Requests this worker took and has not finished."""
-        return len(self._held)
+        return len(self._held) + len(self._taken)
 
     def give_back(self) -> int:
-        """Every request of this worker's in-flight set back into the queue (at close)."""
+        """Send what is staged, then put every request of this worker's in-flight set back
+        into the queue (at close)."""
+        self.flush()
         self._held.clear()
+        self._taken.clear()
         if self.inflight_key is None:
             return 0
         return int(self._give_back(keys=[self.inflight_key, self.key]))

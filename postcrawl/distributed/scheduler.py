@@ -1,8 +1,11 @@
 """The distributed scheduler: scrapy-redis's, with a reliable queue and two roles.
 
 * ``worker`` (``postcrawl crawl --worker``): takes requests from the shared queue into its
-  in-flight set (:class:`~postcrawl.distributed.queue.ReliablePriorityQueue`) and releases each
-  when the engine has finished with it; at close, hands back whatever it still holds.
+  in-flight set (:class:`~postcrawl.distributed.queue.ReliablePriorityQueue`); the requests a
+  callback yields and the items for the archiver (:class:`postcrawl.distributed.worker.
+  StreamPipeline`, through :func:`queue_of`) are staged and sent when the engine has finished
+  with the request that produced them, in one transaction with its release; at close, hands
+  back whatever it still holds.
 * ``enqueue`` (``postcrawl enqueue``): only pushes — the spider's start requests go into the
   shared queue, and nothing is downloaded here, so N workers do not each issue them.
 
@@ -16,6 +19,7 @@ canonical URL, body), the same in every worker, not ``crawler.request_fingerprin
 from __future__ import annotations
 
 import logging
+import weakref
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -26,6 +30,16 @@ from postcrawl.distributed.presence import process_id
 from postcrawl.distributed.queue import ReliablePriorityQueue
 
 logger = logging.getLogger(__name__)
+
+_QUEUES: weakref.WeakKeyDictionary[Crawler, ReliablePriorityQueue] = weakref.WeakKeyDictionary()
+
+
+def queue_of(crawler: Crawler) -> ReliablePriorityQueue:
+    """The shared queue of a worker's crawl (opened by its scheduler), where items are staged."""
+    queue = _QUEUES.get(crawler)
+    if queue is None:
+        raise RuntimeError("no distributed worker scheduler is open for this crawl")
+    return queue
 
 
 class RedisScheduler(Scheduler):
@@ -61,8 +75,20 @@ class RedisScheduler(Scheduler):
             logger.info("%s: %d requests in the shared queue", spider.name, len(self.queue))
         if self.role != "worker":
             return
-        self.queue.bind(process_id())
+        prefetch = self.crawler.settings.getint("POSTCRAWL_WORKER_PREFETCH", 4)
+        self.queue.bind(process_id(), prefetch)
+        self.queue.on_flush = self._count_flush
+        _QUEUES[self.crawler] = self.queue
         self._release_when_done()
+
+    def _count_flush(self, queued: int, repeats: int, items: int) -> None:
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis", queued)
+            self.stats.inc_value("dupefilter/filtered", repeats)
+
+    def flush(self) -> None:
+        """Send what is staged now (the idle check does, before it looks at the queue)."""
+        self.queue.flush()
 
     def _release_when_done(self) -> None:
         """Release each request from the in-flight set once the engine is done with it.
@@ -77,8 +103,12 @@ class RedisScheduler(Scheduler):
             raise RuntimeError("this Scrapy's engine has no slot.remove_request to hook")
 
         def remove_request(request: Request) -> None:
+            import redis
+
             try:
                 self.queue.done(request)
+            except redis.RedisError as exc:  # kept staged, in flight: sent at the next flush
+                logger.warning("Redis did not take %s's output yet: %s", request.url, exc)
             finally:
                 remove(request)
 
@@ -86,12 +116,25 @@ class RedisScheduler(Scheduler):
 
     def close(self, reason: str) -> None:
         if self.role == "worker":
-            back = self.queue.give_back()
-            if back:
-                logger.info("handed %d unfinished requests back to the queue", back)
+            import redis
+
+            try:
+                back = self.queue.give_back()
+            except redis.RedisError as exc:
+                # Whatever was not sent stays in flight: another worker takes it back.
+                logger.error("could not hand the unfinished requests back: %s", exc)
+            else:
+                if back:
+                    logger.info("handed %d unfinished requests back to the queue", back)
         super().close(reason)
 
     def enqueue_request(self, request: Request) -> bool:
+        if self.role == "worker":
+            # Staged, sent with the output of the request being handled (fingerprints are
+            # checked in Redis then: "scheduler/enqueued/redis" counts what was queued).
+            fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
+            self.queue.stage_push(request, fingerprint)
+            return True
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
             return False
@@ -109,7 +152,7 @@ class RedisScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        return self.role == "worker" and len(self) > 0
+        return self.role == "worker" and (self.queue.local() > 0 or len(self) > 0)
 
     def __len__(self) -> int:
         return len(self.queue)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
+from scrapy.exceptions import DontCloseSpider, NotConfigured
 
 from postcrawl.distributed import keys
 from postcrawl.distributed.connection import connect, redis_url
@@ -60,41 +60,32 @@ class WorkerStart:
 
 class StreamPipeline:
     """Sends each :class:`ArticleItem` and :class:`SkippedPage` to the stream
-    ``postcrawl:items`` (``postcrawl/stream/articles``, ``…/skipped``). When Redis cannot take
-    it, the crawl stops (finish reason ``archive_error``): the URL stays pending in the frontier
-    and the next run fetches it again."""
+    ``postcrawl:items`` (``postcrawl/stream/articles``, ``…/skipped``): staged with the output of
+    the request that produced it, and sent with that request's release from the in-flight set
+    (:class:`~postcrawl.distributed.queue.ReliablePriorityQueue`), so an item is never lost
+    between a worker and Redis: until it is sent, its request is in flight."""
 
-    def __init__(self, crawler: Crawler, client: redis.Redis) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.redis = client
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StreamPipeline:
-        url = redis_url(crawler.settings)
-        if url is None:
+        if not _is_worker(crawler):
             raise NotConfigured
-        return cls(crawler, connect(url))
+        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        import redis
-
-        from postcrawl.crawl_archive import stop_for_archive_error
+        from postcrawl.distributed.scheduler import queue_of
 
         if not isinstance(item, ArticleItem | SkippedPage):
             return item
         spider = self.crawler.spider.name if self.crawler.spider else ""
-        fields = {"v": str(VERSION), "spider": spider, "item": encode_item(item)}
-        try:
-            self.redis.xadd(keys.ITEMS, fields)  # type: ignore[arg-type]
-        except redis.RedisError as exc:
-            stop_for_archive_error(self.crawler, f"cannot send items to Redis: {exc}")
-            raise DropItem(f"not sent to the archiver (Redis failed): {item.url}") from None
+        queue_of(self.crawler).stage_item(
+            {"v": str(VERSION), "spider": spider, "item": encode_item(item)}
+        )
         kind = "articles" if isinstance(item, ArticleItem) else "skipped"
         self.crawler.stats.inc_value(f"postcrawl/stream/{kind}")
         return item
-
-    def close_spider(self) -> None:
-        self.redis.close()
 
 
 class _WorkerProcess:
@@ -193,7 +184,10 @@ class DistributedWorker:
         """Keep the spider open while its run is not over (see the module's docstring)."""
         import redis
 
+        from postcrawl.distributed.scheduler import queue_of
+
         try:
+            queue_of(self.crawler).flush()  # staged output first: it may hold new requests
             queued = int(self.redis.zcard(keys.queue(spider.name)))
             reclaimed = 0 if queued else reclaim_dead(self.redis, spider.name)
             held = 0 if queued or reclaimed else in_flight(self.redis, spider.name)
