@@ -4,8 +4,9 @@ processes — ``postcrawl enqueue``, two ``postcrawl crawl --worker`` and ``post
 them (400 article pages, 300 bodies). What an embedded crawl of the same mirror archives is the
 reference.
 
-* Undisturbed: both workers take part, no page is fetched twice (the mirror counts requests),
-  every article is archived once, the same body hashes as the embedded crawl, ``verify`` clean.
+* Undisturbed, with two archivers sharing the archive: both workers take part, no page is
+  fetched twice (the mirror counts requests), every article is archived once, the same body
+  hashes as the embedded crawl, ``verify`` clean.
 * Killed: one worker is SIGKILLed mid-run (the other takes its in-flight requests once its
   heartbeat has expired and finishes the queue) and the archiver is SIGKILLed mid-run and
   started again (it claims the dead one's unacknowledged entries): nothing lost, nothing
@@ -188,7 +189,7 @@ def assert_like_embedded(cluster: Cluster, embedded: dict[str, object]) -> None:
     assert '"waiting": 0' in status.stdout and '"queued": 0' in status.stdout
 
 
-def test_two_workers_and_an_archiver_fetch_each_page_once(
+def test_two_workers_and_two_archivers_fetch_each_page_once(
     redis_url: str, mirror: MirrorServer, embedded: dict[str, object], tmp_path: Path
 ) -> None:
     cluster = Cluster(tmp_path, redis_url, mirror)
@@ -198,11 +199,12 @@ def test_two_workers_and_an_archiver_fetch_each_page_once(
         assert "gd_spb: 1 start request queued" in seeded.stdout
         again = cluster.run("enqueue", *cluster.spider_args())  # a run in progress: left alone
         assert "gd_spb: a run is in progress (1 queued, 0 in flight)" in again.stdout
-        archiver = cluster.archiver("archiver")
+        archivers = [cluster.archiver(f"archiver{n}") for n in (1, 2)]
         workers = [cluster.worker(f"worker{n}") for n in (1, 2)]
         for n, proc in enumerate(workers, 1):
             wait(proc, cluster, f"worker{n}")
-        wait(archiver, cluster, "archiver")
+        for n, proc in enumerate(archivers, 1):
+            wait(proc, cluster, f"archiver{n}")
     finally:
         cluster.close()
     hits = dict(mirror.hits)

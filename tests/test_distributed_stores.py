@@ -288,6 +288,10 @@ def test_archive_batch_archives_each_item_once_however_often_delivered(
         twice = archiver.archive_batch([Entry("9-0", repost), Entry("10-0", original)])
         assert [r.outcome for r in twice] == ["duplicate", "duplicate"]
         assert list(read_manifest(archive_root)) == lines
+        # Redis lost its data (or a first distributed run on an embedded crawl's archive):
+        # the archive's seen rows are copied back, once.
+        redis.Redis.from_url(redis_url).delete(keys.SEEN_URLS, keys.SEEN_HASHES)
+        assert archiver.seed_seen() == 7 and archiver.seed_seen() == 0  # 3 URLs, 3 aliases, 1 stub
     finally:
         archiver.close()
     events = Counter(line["event"] for line in lines)

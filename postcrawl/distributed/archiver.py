@@ -34,8 +34,10 @@ from scrapy.utils.misc import load_object
 
 from postcrawl.archive import ArchiveError, ArchiveStore, is_fatal
 from postcrawl.crawl_archive import archive_for, seen_for
+from postcrawl.distributed import keys
 from postcrawl.distributed.itemcodec import StreamItem
 from postcrawl.distributed.mode import archive_steps
+from postcrawl.distributed.seen import RedisSeenStore
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
 from postcrawl.items import ArticleItem, SkippedPage
 from postcrawl.seen import SeenStore, SqliteSeenStore
@@ -106,6 +108,22 @@ class Archiver:
             raise ValueError("ITEM_PIPELINES has no archive-side step (topic, dedupe, store)")
         self.archive: ArchiveStore = archive_for(crawler)
         self.seen: SeenStore = seen_for(crawler)
+
+    def seed_seen(self, batch: int = 5000) -> int:
+        """Copy the archive's ``seen`` rows into a shared seen store that has none (a first
+        distributed run on an archive an embedded crawl made, or a Redis that lost its data):
+        the archive is the record, and without this every worker would fetch again what it
+        holds. How many URLs were copied."""
+        if isinstance(self.seen, SqliteSeenStore) or not isinstance(self.seen, RedisSeenStore):
+            return 0
+        if self.seen.redis.hlen(keys.SEEN_URLS):
+            return 0
+        copied = 0
+        rows = self.archive.conn.execute("SELECT url, hash, status, seen_at FROM seen")
+        while chunk := rows.fetchmany(batch):
+            self.seen.mark_many(chunk)
+            copied += len(chunk)
+        return copied
 
     @property
     def stats(self) -> MemoryStatsCollector:

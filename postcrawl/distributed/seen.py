@@ -9,6 +9,7 @@ one MULTI/EXEC, so a reader never sees a URL stored whose hash is not yet archiv
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from postcrawl.distributed import keys
@@ -52,6 +53,16 @@ class RedisSeenStore:
         pipe.hset(keys.SEEN_URLS, url, value)
         if body_hash and status == "stored":
             pipe.sadd(keys.SEEN_HASHES, body_hash)
+        pipe.execute()
+
+    def mark_many(self, rows: Iterable[tuple[str, str | None, str, str | None]]) -> None:
+        """Mark many (url, hash, status, seen_at) rows in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for url, body_hash, status, seen_at in rows:
+            value = json.dumps({"status": status, "hash": body_hash, "seen_at": seen_at})
+            pipe.hset(keys.SEEN_URLS, url, value)
+            if body_hash and status == "stored":
+                pipe.sadd(keys.SEEN_HASHES, body_hash)
         pipe.execute()
 
     def status(self, url: str) -> dict[str, str | None] | None:
