@@ -66,7 +66,8 @@ def archive_root(tmp_path: Path) -> Path:
 
 
 # -- a real Redis server for the distributed-mode tests ---------------------------------------
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -84,7 +85,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail(f"{reason}; CI must run the distributed-mode tests", pytrace=False)
         pytest.skip(reason)
     folder = tmp_path_factory.mktemp("redis")
-    port = _free_port()
+    port = free_port()
     # --save '' --appendonly no: nothing written to disk; the temp folder is its working dir.
     options = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     proc = subprocess.Popen(

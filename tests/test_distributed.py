@@ -11,13 +11,17 @@ reference.
   heartbeat has expired and finishes the queue) and the archiver is SIGKILLed mid-run and
   started again (it claims the dead one's unacknowledged entries): nothing lost, nothing
   archived twice, ``verify`` clean.
+* Redis killed mid-run and started again from its append-only file: the processes wait for it
+  and finish; nothing lost, nothing fetched twice.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,7 +40,7 @@ from postcrawl.mirror.aggregators import combined_routes
 from postcrawl.mirror.bureau import BureauMirror
 from postcrawl.mirror.reposts import RepostMirror
 from postcrawl.mirror.server import MirrorServer
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 
 ARTICLES = 300
 SPIDERS = ["gd_spb", "txyddy"]
@@ -243,3 +247,58 @@ def test_killed_worker_and_archiver_lose_nothing_and_double_nothing(
     mirror.reset_hits()
     assert "dead workers back in the queue" in cluster.output("worker2")
     assert_like_embedded(cluster, embedded)
+
+
+def test_a_redis_restart_with_its_append_only_file_loses_nothing(
+    redis_server: str, tmp_path: Path
+) -> None:
+    """Redis killed (SIGKILL) mid-run and started again from its AOF two seconds later: the
+    worker and the archiver wait for it and finish, every article archived once."""
+    binary = shutil.which("redis-server")
+    assert binary is not None  # redis_server would have skipped (or failed, under CI)
+    port = free_port()
+    options = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)]
+    options += ["--appendonly", "yes", "--appendfsync", "everysec"]
+
+    def start() -> subprocess.Popen[bytes]:
+        server = subprocess.Popen([binary, *options], stdout=subprocess.DEVNULL)
+        wait_until(lambda: _answers(port), timeout=10)
+        return server
+
+    bureau = BureauMirror("gd", articles=150, faults=False)
+    redis_proc = start()
+    with MirrorServer(bureau.routes(), latency=0.01) as mirror:
+        cluster = Cluster(tmp_path, f"redis://127.0.0.1:{port}/0", mirror)
+        try:
+            args = ["gd_spb", "-a", f"base_url={mirror.base_url}", *settings(FAST | QUICK)]
+            assert cluster.run("enqueue", *args).returncode == 0
+            archiver, worker = (
+                cluster.archiver("archiver"),
+                cluster.start("worker", "crawl", "--worker", *args),
+            )
+            wait_until(lambda: sum(mirror.hits.values()) >= 60)
+            redis_proc.send_signal(signal.SIGKILL)
+            redis_proc.wait()
+            time.sleep(2)
+            redis_proc = start()
+            wait(worker, cluster, "worker")
+            wait(archiver, cluster, "archiver")
+            assert set(mirror.hits.values()) == {1}  # nothing fetched twice, even so
+        finally:
+            cluster.close()
+            redis_proc.terminate()
+            redis_proc.wait()
+    state = archive_state(cluster.data)
+    assert state["files"] == len(state["hashes"]) == len(bureau.expected())  # type: ignore[arg-type]
+    assert "Redis did not answer" in cluster.output("archiver")
+    verify = cluster.run("verify", "--data-dir", str(cluster.data))
+    assert verify.returncode == 0, verify.stdout
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False

@@ -167,7 +167,7 @@ class Consumer:
         self._claim_from = start if messages else "0-0"
         found = [(mid, fields) for mid, fields in messages if fields is not None]
         if found:
-            logger.warning("claimed %d entries a dead archiver left", len(found))
+            logger.warning("claimed %d entries left unacknowledged (an archiver died)", len(found))
         return found
 
     def _read(self) -> list[Message]:

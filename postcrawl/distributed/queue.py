@@ -37,16 +37,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # KEYS: queue, in-flight; ARGV: how many. The lowest scores (highest priorities) move; returns
-# the members.
+# member, score, member, score, ...
 _TAKE = """
 local found = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
-local members = {}
 for i = 1, #found, 2 do
   redis.call('ZREM', KEYS[1], found[i])
   redis.call('ZADD', KEYS[2], found[i + 1], found[i])
-  members[#members + 1] = found[i]
 end
-return members
+return found
 """
 
 # KEYS: in-flight, queue. Every member goes back with its score; returns how many.
@@ -82,14 +80,16 @@ class ReliablePriorityQueue(PriorityQueue):
         self._give_back = server.register_script(_GIVE_BACK)
         self._push = server.register_script(_PUSH)
         self._method_names: dict[Any, str] = {}
-        # Taken from Redis, not yet handed to the engine: (request, its queue member).
-        self._taken: deque[tuple[Request, bytes]] = deque()
-        # id(request) -> (request, its queue member): what the engine is handling.
-        self._held: dict[int, tuple[Request, bytes]] = {}
+        # Taken from Redis, not yet handed to the engine: (request, its member, its score).
+        self._taken: deque[tuple[Request, bytes, float]] = deque()
+        # id(request) -> (request, its member, its score): what the engine is handling.
+        self._held: dict[int, tuple[Request, bytes, float]] = {}
+        self._requeue: set[int] = set()  # ids of held requests to queue again when done
         # Staged until the request that produced them is done (see the module's docstring).
         self._pushes: list[tuple[str, float, bytes]] = []
         self._items: list[dict[str, str]] = []
         self._releases: list[bytes] = []
+        self._returns: list[tuple[bytes, float]] = []
         self.on_flush: Callable[[int, int, int], None] | None = None
 
     def bind(self, worker: str, prefetch: int = 1) -> None:
@@ -128,12 +128,13 @@ class ReliablePriorityQueue(PriorityQueue):
         if self.inflight_key is None:
             raise RuntimeError("an unbound queue only takes pushes (postcrawl enqueue)")
         if not self._taken:
-            members = self._take(keys=[self.key, self.inflight_key], args=[self.prefetch])
-            self._taken.extend((self._decode_request(m), m) for m in members)
+            found = self._take(keys=[self.key, self.inflight_key], args=[self.prefetch])
+            for member, score in zip(found[::2], found[1::2], strict=True):
+                self._taken.append((self._decode_request(member), member, float(score)))
         if not self._taken:
             return None
-        request, member = self._taken.popleft()
-        self._held[id(request)] = (request, member)
+        request, member, score = self._taken.popleft()
+        self._held[id(request)] = (request, member, score)
         return request
 
     def local(self) -> int:
@@ -151,12 +152,21 @@ class ReliablePriorityQueue(PriorityQueue):
         """Send a stream entry for the archiver with the output of the request being handled."""
         self._items.append(fields)
 
+    def requeue(self, request: Request) -> None:
+        """Queue *request* again when the engine is done with it, instead of releasing it: its
+        handling failed on Redis (a restart), so what it would have produced may be missing."""
+        if id(request) in self._held:
+            self._requeue.add(id(request))
+
     def done(self, request: Request) -> None:
-        """The engine has finished with *request*: it leaves the in-flight set, and what it
-        produced is sent, in one transaction."""
+        """The engine has finished with *request*: it leaves the in-flight set (or goes back
+        to the queue, see :meth:`requeue`), and what it produced is sent, in one transaction."""
         held = self._held.pop(id(request), None)
         if held is not None:
             self._releases.append(held[1])
+            if id(request) in self._requeue:
+                self._requeue.discard(id(request))
+                self._returns.append((held[1], held[2]))
         self.flush()
 
     def flush(self) -> None:
@@ -172,12 +182,14 @@ class ReliablePriorityQueue(PriorityQueue):
             )
         for fields in self._items:
             pipe.xadd(keys.ITEMS, fields)  # type: ignore[arg-type]
+        if self._returns:
+            pipe.zadd(self.key, dict(self._returns))
         if self._releases and self.inflight_key is not None:
             pipe.zrem(self.inflight_key, *self._releases)
         answers = pipe.execute()
         queued = sum(int(a) for a in answers[: len(self._pushes)])
         counts = (queued, len(self._pushes) - queued, len(self._items))
-        self._pushes, self._items, self._releases = [], [], []
+        self._pushes, self._items, self._releases, self._returns = [], [], [], []
         if self.on_flush is not None:
             self.on_flush(*counts)
 
@@ -191,6 +203,7 @@ class ReliablePriorityQueue(PriorityQueue):
         self.flush()
         self._held.clear()
         self._taken.clear()
+        self._requeue.clear()
         if self.inflight_key is None:
             return 0
         return int(self._give_back(keys=[self.inflight_key, self.key]))

@@ -19,6 +19,7 @@ canonical URL, body), the same in every worker, not ``crawler.request_fingerprin
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 
 from scrapy import Request, Spider
@@ -48,6 +49,7 @@ class RedisScheduler(Scheduler):
     crawler: Crawler
     role: str = "worker"
     queue: ReliablePriorityQueue
+    _warned: float = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisScheduler:
@@ -144,15 +146,31 @@ class RedisScheduler(Scheduler):
         return True
 
     def next_request(self) -> Request | None:
+        import redis
+
         if self.role != "worker":
             return None
-        request = self.queue.pop()
+        try:
+            request = self.queue.pop()
+        except redis.RedisError as exc:  # Redis restarting: the engine asks again soon
+            now = time.monotonic()
+            if now - self._warned > 10:
+                logger.warning("Redis did not answer (%s); waiting for it", exc)
+                self._warned = now
+            return None
         if request is not None and self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def has_pending_requests(self) -> bool:
-        return self.role == "worker" and (self.queue.local() > 0 or len(self) > 0)
+        import redis
+
+        if self.role != "worker":
+            return False
+        try:
+            return self.queue.local() > 0 or len(self) > 0
+        except redis.RedisError:
+            return True  # not known while Redis is away: not idle, so not closed
 
     def __len__(self) -> int:
         return len(self.queue)

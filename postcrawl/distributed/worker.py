@@ -160,7 +160,24 @@ class DistributedWorker:
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.busy, signal=signals.request_reached_downloader)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         return ext
+
+    def spider_error(self, failure: Any, response: Any, spider: Spider) -> None:
+        """A callback that failed on Redis (a restart, say) may have lost its output: its
+        request goes back to the queue instead of being released."""
+        import redis
+
+        from postcrawl.distributed.scheduler import queue_of
+
+        request = getattr(response, "request", None)
+        if request is None or not failure.check(redis.RedisError):
+            return
+        queue_of(self.crawler).requeue(request)
+        self.crawler.stats.inc_value("postcrawl/worker/requeued")
+        logger.warning(
+            "%s failed on Redis (%s); it goes back to the queue", request.url, failure.value
+        )
 
     def spider_opened(self, spider: Spider) -> None:
         from twisted.internet import task
