@@ -45,7 +45,11 @@ def archive_for(crawler: Crawler) -> ArchiveStore:
         if role in _NO_ARCHIVE_ROLES:
             raise RuntimeError(f"a distributed {role} does not open the archive")
         root = data_dir_setting(crawler.settings)
-        seen = None if _seen_class(crawler) is SqliteSeenStore else seen_for(crawler)
+        # Another seen store is marked with every write: by the archive's commit, or (the
+        # distributed archiver) by the archiver itself, a batch at a time after the commits,
+        # so no Redis round trip happens inside the archive's lock.
+        shared = _seen_class(crawler) is not SqliteSeenStore and role != "archiver"
+        seen = seen_for(crawler) if shared else None
         store = ArchiveStore(
             root, seen=seen, fsync=crawler.settings.getbool("POSTCRAWL_FSYNC", True)
         )

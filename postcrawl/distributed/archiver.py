@@ -13,8 +13,9 @@ the group's commit.
 A redelivered entry (its archiver died before acknowledging it) whose URL the archive's
 ``seen`` table holds was archived already and is not written again; one whose write was cut
 short goes through the steps, where the store replays the manifest first and dedupe then
-recognizes the article. After every entry the seen store in Redis is brought up to the
-archive's ``seen`` rows for its URLs, which also covers a mark lost in a crash.
+recognizes the article. After each batch the seen store in Redis is brought up to the
+archive's ``seen`` rows of the batch's URLs, in one round trip, before anything is
+acknowledged; that also covers marks a crash lost.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from postcrawl.distributed.mode import archive_steps
 from postcrawl.distributed.seen import RedisSeenStore
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
 from postcrawl.items import ArticleItem, SkippedPage
-from postcrawl.seen import SeenStore, SqliteSeenStore
+from postcrawl.seen import SeenStore
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class Archiver:
         distributed run on an archive an embedded crawl made, or a Redis that lost its data):
         the archive is the record, and without this every worker would fetch again what it
         holds. How many URLs were copied."""
-        if isinstance(self.seen, SqliteSeenStore) or not isinstance(self.seen, RedisSeenStore):
+        if not isinstance(self.seen, RedisSeenStore):
             return 0
         if self.seen.redis.hlen(keys.SEEN_URLS):
             return 0
@@ -136,15 +137,19 @@ class Archiver:
     def archive_batch(self, entries: Sequence[Entry]) -> list[Result]:
         """Archive *entries* in order: one result per entry handled. At an entry the archive
         cannot take (a full disk, …) it stops: that entry's result is not acknowledged, later
-        entries get none, and :attr:`failure` says why."""
+        entries get none, and :attr:`failure` says why. Before it returns, the shared seen
+        store has every URL of the batch the archive now holds (one round trip)."""
         results: list[Result] = []
+        marks: list[tuple[str, str | None, str, str | None]] = []
         for entry in entries:
             result = self._archive_one(entry)
             if self.failure is not None:
                 results.append(dataclasses.replace(result, outcome="not archived", ack=False))
                 break
-            self._mirror_seen(entry.item)
+            marks += self._seen_rows(entry.item)
             results.append(result)
+        if marks and isinstance(self.seen, RedisSeenStore):
+            self.seen.mark_many(marks)
         return results
 
     @property
@@ -205,15 +210,14 @@ class Archiver:
         ).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
-    def _mirror_seen(self, item: StreamItem) -> None:
-        """The archive's ``seen`` rows of the item's URLs, marked in the shared seen store
-        (a no-op repeat when the commit marked them already)."""
-        if isinstance(self.seen, SqliteSeenStore):
-            return  # the archive's own table: the commit wrote it
+    def _seen_rows(self, item: StreamItem) -> list[tuple[str, str | None, str, str | None]]:
+        """The archive's ``seen`` rows of the item's URLs (its own and its redirects')."""
         urls = [item.url]
         if isinstance(item, ArticleItem):
             urls += list(item.page.aliases)
+        rows = []
         for url in urls:
             row = self._seen_row(url)
             if row is not None:
-                self.seen.mark(url, row[0], row[1], row[2])  # type: ignore[arg-type]
+                rows.append((url, *row))
+        return rows
