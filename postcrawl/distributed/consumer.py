@@ -107,7 +107,9 @@ class Consumer:
                     self._beat()
                     handled = self._round()
                     backoff = 0.5
-                except redis.ConnectionError as exc:  # Redis restarting: wait, then go on
+                except redis.RedisError as exc:
+                    # Restarting, or full (noeviction refuses writes): wait, then go on. What
+                    # was archived and not acknowledged comes back and is found archived.
                     logger.warning("Redis did not answer (%s); retrying in %.1f s", exc, backoff)
                     time.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)
