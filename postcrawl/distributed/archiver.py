@@ -111,17 +111,18 @@ class Archiver:
         self.seen: SeenStore = seen_for(crawler)
 
     def seed_seen(self, batch: int = 5000) -> int:
-        """Copy the archive's ``seen`` rows into a shared seen store that has none (a first
-        distributed run on an archive an embedded crawl made, or a Redis that lost its data):
-        the archive is the record, and without this every worker would fetch again what it
-        holds. How many URLs were copied."""
+        """Copy the archive's ``seen`` rows into the shared seen store when it holds fewer URLs
+        than the archive (a first distributed run on an archive an embedded crawl made, a Redis
+        that lost its data): the archive is the record, and without this the workers would
+        fetch again what it holds. How many rows were copied (0: nothing was missing)."""
         if not isinstance(self.seen, RedisSeenStore):
             return 0
-        if self.seen.redis.hlen(keys.SEEN_URLS):
+        (rows,) = self.archive.conn.execute("SELECT count(*) FROM seen").fetchone()
+        if self.seen.redis.hlen(keys.SEEN_URLS) >= rows:
             return 0
         copied = 0
-        rows = self.archive.conn.execute("SELECT url, hash, status, seen_at FROM seen")
-        while chunk := rows.fetchmany(batch):
+        cursor = self.archive.conn.execute("SELECT url, hash, status, seen_at FROM seen")
+        while chunk := cursor.fetchmany(batch):
             self.seen.mark_many(chunk)
             copied += len(chunk)
         return copied

@@ -158,7 +158,9 @@ def run_archiver(settings: Any, overrides: dict[str, str], *, forever: bool) -> 
     print(f"postcrawl: archiver {consumer.name} on {safe_url(url)} into {root}", flush=True)
     seeded = archiver.seed_seen()
     if seeded:
-        print(f"the seen store in Redis was empty: {plural(seeded, 'URL')} of the archive copied")
+        print(
+            f"the seen store in Redis lacked URLs: {plural(seeded, 'seen URL')} of the archive copied"
+        )
     began = time.monotonic()
     try:
         status = consumer.run()

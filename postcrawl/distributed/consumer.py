@@ -17,6 +17,7 @@ seconds. SIGTERM or Ctrl-C: the batch in hand is finished and acknowledged first
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import time
@@ -112,6 +113,12 @@ class Consumer:
                     # was archived and not acknowledged comes back and is found archived.
                     logger.warning("Redis did not answer (%s); retrying in %.1f s", exc, backoff)
                     time.sleep(backoff)
+                    if "NOGROUP" in str(exc):  # Redis came back without its data
+                        self._claim_from = "0-0"
+                        with contextlib.suppress(redis.RedisError):
+                            ensure_group(self.redis)
+                            copied = self.archiver.seed_seen()
+                            logger.warning("Redis lost its data: %d seen URLs copied back", copied)
                     backoff = min(backoff * 2, 10.0)
                     continue
                 if self.archiver.failure is not None:
