@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -37,7 +39,7 @@ from postcrawl.seen import SeenStore
 from postcrawl.sites import SITES
 from postcrawl.spiders.aggregators import AGGREGATOR_SPIDERS
 from postcrawl.spiders.bureau import BUREAU_SPIDERS
-from tests.conftest import fixture_named
+from tests.conftest import ROOT, fixture_named
 
 # -- the frontier: Redis answers as SQLite does ------------------------------------------------
 
@@ -303,3 +305,33 @@ def test_archive_batch_archives_each_item_once_however_often_delivered(
     assert seen.url_seen(original.url + "?old")  # its redirect alias
     assert seen.status(original.url)["status"] == "stored"  # type: ignore[index]
     seen.close()
+
+
+# -- the switch -----------------------------------------------------------------------------
+
+
+def test_an_embedded_crawl_is_refused_while_distributed_mode_is_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """No server needed: with POSTCRAWL_REDIS_URL set, `postcrawl crawl` (without --worker)
+    stops before anything starts, naming the distributed commands; without it, the
+    distributed commands say what is missing."""
+    from postcrawl.cli import main
+
+    monkeypatch.setenv("POSTCRAWL_REDIS_URL", "redis://:secret@127.0.0.1:1/0")
+    data = f"POSTCRAWL_DATA_DIR={tmp_path / 'data'}"
+    assert main(["crawl", "gd_spb", "-s", data]) == 2
+    err = capsys.readouterr().err
+    assert "postcrawl crawl --worker" in err and "secret" not in err
+    assert not (tmp_path / "data").exists()  # no archive, no run lock
+    scrapy = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "gd_spb", "-s", data],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert scrapy.returncode == 2 and "postcrawl enqueue" in scrapy.stderr
+    assert not (tmp_path / "data").exists()
+    assert main(["status", "-s", "POSTCRAWL_REDIS_URL="]) == 2
+    assert "POSTCRAWL_REDIS_URL" in capsys.readouterr().err
