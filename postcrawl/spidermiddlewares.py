@@ -72,7 +72,9 @@ class FrontierMiddleware:
                 stats.inc_value("postcrawl/frontier/listed")
         return True
 
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterable[Any]:
+    def process_spider_output(
+        self, response: Response, result: Iterable[Any]
+    ) -> Iterable[Any]:
         for output in result:
             if self._handle(output):
                 yield output

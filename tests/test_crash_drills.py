@@ -256,8 +256,7 @@ def ok_or_lists_down(rc: int, stats: dict[str, Any], err: str) -> None:
         f.split(": ")[1] for f in stats["postcrawl/run/findings"] if f.startswith("broken")
     ] == ["no-list-rows"], err[-2000:]
     assert any(
-        "common_list" in u or u.endswith(("/", "index.shtml"))
-        for u in stats["postcrawl/failed_urls"]
+        "common_list" in u or u.endswith(("/", "index.shtml")) for u in stats["postcrawl/failed_urls"]
     )
 
 

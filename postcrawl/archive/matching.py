@@ -65,9 +65,7 @@ def find_match(conn: sqlite3.Connection, near: NearDupIndex, article: Extracted)
     return None
 
 
-def _match(
-    conn: sqlite3.Connection, body_hash: str, relation: Relation, similarity: float
-) -> Match:
+def _match(conn: sqlite3.Connection, body_hash: str, relation: Relation, similarity: float) -> Match:
     return Match(
         body_hash, relation, round(similarity, 4), index.stored_from_official(conn, body_hash)
     )
