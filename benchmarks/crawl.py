@@ -3,6 +3,7 @@
     python benchmarks/crawl.py                 # 2,000 seed-length articles, 5 pairs
     python benchmarks/crawl.py --quick         # 400 articles, 3 pairs
     python benchmarks/crawl.py --cores 1       # both sides pinned to one core
+    python benchmarks/crawl.py --memory 100000 # memory of one crawl of 100,000 articles
 
 Serves a clean mirror of gd.spb.gov.cn (:class:`postcrawl.mirror.bureau.BureauMirror`, article
 bodies of about 2,500 characters like the seeds, TCP_NODELAY so no delayed-ACK stall) on
@@ -31,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,6 +118,66 @@ def run(
     return json.loads(stats_file.read_text(encoding="utf-8")), cpu
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of process *pid* (MiB), 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def children_of(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def memory_run(base_url: str, data: Path, total: int, cores: int | None) -> None:
+    """One ``scrapy crawl gd_spb`` of the whole mirror, its memory sampled as it goes: the
+    crawl process and the pipeline process, at each tenth of the articles archived."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "gd_spb", "-a", f"base_url={base_url}"]
+    for key, value in {**CONCURRENCY, "POSTCRAWL_DATA_DIR": str(data)}.items():
+        cmd += ["-s", f"{key}={value}"]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=(lambda: os.sched_setaffinity(0, set(range(cores)))) if cores else None,
+    )
+    manifest = data / "manifest.jsonl"
+    lines, offset, next_mark, peak = 0, 0, 0, (0.0, 0.0)
+    print("  archived   crawl RSS   pipeline RSS   elapsed")
+    started = time.monotonic()
+    while proc.poll() is None:
+        time.sleep(1.0)
+        if manifest.exists():
+            with open(manifest, "rb") as fh:
+                fh.seek(offset)
+                chunk = fh.read()
+            lines += chunk.count(b"\n")
+            offset += len(chunk)
+        crawl = rss_mb(proc.pid)
+        pipeline = sum(rss_mb(child) for child in children_of(proc.pid))
+        peak = (max(peak[0], crawl), max(peak[1], pipeline))
+        if lines >= next_mark:
+            print(
+                f"  {lines:>8,}   {crawl:>6.0f} MiB   {pipeline:>9.0f} MiB   "
+                f"{time.monotonic() - started:>5.0f} s"
+            )
+            next_mark = lines + max(1, total // 10)
+    if proc.returncode != 0:
+        sys.exit(f"crawl failed with exit status {proc.returncode}")
+    print(
+        f"  {lines:>8,} manifest lines at the end; peak RSS crawl {peak[0]:.0f} MiB, "
+        f"pipeline {peak[1]:.0f} MiB"
+    )
+
+
 def spread(values: list[float], fmt: str = "{:.0f}") -> str:
     """``median (min–max)``."""
     return (
@@ -136,7 +198,21 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, help="A/B pairs (default 5)")
     parser.add_argument("--cores", type=int, help="pin each crawl process to this many cores")
     parser.add_argument("--chars", type=int, default=2500, help="article body length floor")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        metavar="N",
+        help="instead: one crawl of N articles, printing its memory as it goes",
+    )
     args = parser.parse_args()
+    if args.memory:
+        mirror = BureauMirror(
+            "gd", articles=args.memory, page_size=50, faults=False, body_chars=args.chars
+        )
+        with MirrorServer(mirror.routes()) as server, tempfile.TemporaryDirectory() as tmp:
+            print(f"memory: one gd_spb crawl of a {args.memory:,}-article mirror")
+            memory_run(server.base_url, Path(tmp) / "data", args.memory, args.cores)
+        return
     count = args.articles or (400 if args.quick else 2000)
     pairs = args.pairs or (3 if args.quick else 5)
     mirror = BureauMirror("gd", articles=count, page_size=50, faults=False, body_chars=args.chars)

@@ -125,6 +125,9 @@ _BYLINE = re.compile(r"(记者|通讯员|特约撰稿|撰文)\s*\S{1,12}$")
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 
 
+_MENU_SPLIT = re.compile(r"[\s|｜/]+")
+
+
 def chrome_rule(line: str) -> Rule | None:
     """The chrome rule that *line* matches, if any."""
     if len(line) >= MAX_META_LINE * 2:
@@ -132,7 +135,7 @@ def chrome_rule(line: str) -> Rule | None:
     for rule in RULES:
         if rule.pattern.search(line):
             return rule
-    tokens = re.split(r"[\s|｜/]+", line)
+    tokens = _MENU_SPLIT.split(line)
     if len(tokens) >= 3 and sum(t in MENU_WORDS for t in tokens) >= 2:
         return Rule("footer-menu", re.compile(""))
     return None

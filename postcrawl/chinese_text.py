@@ -131,7 +131,20 @@ def body_hash(normalized: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:16]
 
 
+class _NotLetterOrNumber(dict[int, int | None]):
+    """A ``str.translate`` table deleting every character that is not a letter or a number,
+    filled in as characters are met (one category lookup per distinct character, not per
+    character of every line: the boilerplate filter compares every line of every page)."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = code if unicodedata.category(chr(code))[0] in "LN" else None
+        self[code] = value
+        return value
+
+
+_LETTERS_AND_NUMBERS = _NotLetterOrNumber()
+
+
 def comparable(text: str) -> str:
     """A form for comparing short lines (titles, captions): simplified, no punctuation or spaces."""
-    text = normalized_body([text])
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+    return normalized_body([text]).translate(_LETTERS_AND_NUMBERS)

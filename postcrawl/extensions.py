@@ -31,6 +31,10 @@ MAX_LISTED_FAILURES = 200
 def note_failure(stats: StatsCollector, url: str, reason: str) -> None:
     """Count a URL the crawl could not archive and keep it for the run summary and the
     frontier (which retries it next run, and gives it up after repeated failures)."""
+    record_failure = getattr(stats, "record_failure", None)
+    if record_failure is not None:  # the pipeline process: the crawl process keeps the list
+        record_failure(url, reason)
+        return
     stats.inc_value("postcrawl/failed")
     failed: dict[str, str] = stats.get_value(FAILED_URLS_KEY) or {}
     failed[url] = reason

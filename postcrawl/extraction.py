@@ -317,6 +317,27 @@ def parse_html(text: str) -> etree._Element:
     return tree
 
 
+def _whole_page_lines(tree: lxml.html.HtmlElement, url: str) -> list[str]:
+    """The article lines trafilatura finds in the whole page. Its own extractor runs first
+    (``fast``); its comparison with readability and jusText, which more than doubles the
+    cost, only when that found less than an article's worth of text."""
+    lines: list[str] = []
+    for fast in (True, False):
+        text = trafilatura.extract(
+            tree,
+            url=url,
+            output_format="txt",
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+            fast=fast,
+        )
+        lines = [line for line in (clean_line(s) for s in (text or "").split("\n")) if line]
+        if sum(len(line) for line in lines) >= MIN_ARTICLE_CHARS:
+            break
+    return lines
+
+
 def extract_article(
     page: bytes | str,
     url: str,
@@ -344,15 +365,7 @@ def extract_article(
         if meta.published is None:
             meta.merge(_scan_page_meta(tree))
         link_texts = {t for a in tree.iter("a") if (t := clean_line(a.text_content() or ""))}
-        text = trafilatura.extract(
-            tree,
-            url=url,
-            output_format="txt",
-            include_comments=False,
-            include_tables=True,
-            deduplicate=False,
-        )
-        lines = [line for line in (clean_line(s) for s in (text or "").split("\n")) if line]
+        lines = _whole_page_lines(tree, url)
         method = "trafilatura"
 
     result = filter_chrome(

@@ -15,6 +15,13 @@ from collections import Counter
 
 _ARMED = os.environ.get("POSTCRAWL_FAILPOINT", "")
 _hits: Counter[str] = Counter()
+_also_kill: list[int] = []
+
+
+def kill_also(pid: int) -> None:
+    """A ``kill`` failpoint hit in this process kills *pid* too: the pipeline process names
+    the crawl process, so that a drill's power cut ends the whole crawl, not half of it."""
+    _also_kill.append(pid)
 
 
 def failpoint(name: str) -> None:
@@ -33,4 +40,6 @@ def failpoint(name: str) -> None:
         return
     if action == "enospc":
         raise OSError(errno.ENOSPC, "No space left on device (failpoint)")
+    for pid in _also_kill:
+        os.kill(pid, signal.SIGKILL)
     os.kill(os.getpid(), signal.SIGKILL)

@@ -18,10 +18,11 @@ lives in ``index.sqlite3`` beside the articles).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from postcrawl import index
 from postcrawl.items import utc_now
 
 SCHEMA = """
@@ -105,6 +106,10 @@ class Frontier(Protocol):
         """Record a listed URL (no change when it is on record already)."""
         ...
 
+    def add_many(self, entries: Sequence[Listed]) -> None:
+        """Record the listed URLs of one list page at once (one write, not one per URL)."""
+        ...
+
     def is_listed(self, url: str) -> bool:
         """Whether *url* is on record (pending, done or given up)."""
         ...
@@ -149,21 +154,23 @@ class SqliteFrontier:
         conn.executescript(SCHEMA)
 
     def add(self, entry: Listed) -> None:
-        self.conn.execute(
-            "INSERT OR IGNORE INTO frontier "
-            "(url, site, list_url, title, published, source, author, listed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entry.url,
-                entry.site,
-                entry.list_url,
-                entry.title,
-                entry.published,
-                entry.source,
-                entry.author,
-                utc_now(),
-            ),
-        )
+        self.add_many([entry])
+
+    def add_many(self, entries: Sequence[Listed]) -> None:
+        if not entries:
+            return
+        now = utc_now()
+        rows = [
+            (e.url, e.site, e.list_url, e.title, e.published, e.source, e.author, now)
+            for e in entries
+        ]
+        with index.transaction(self.conn):
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO frontier "
+                "(url, site, list_url, title, published, source, author, listed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
 
     def is_listed(self, url: str) -> bool:
         row = self.conn.execute("SELECT 1 FROM frontier WHERE url = ?", (url,)).fetchone()

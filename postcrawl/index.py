@@ -12,12 +12,17 @@ body (trigram matches Chinese substrings of three characters or more).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 
@@ -337,3 +342,77 @@ def clear(conn: sqlite3.Connection) -> None:
     for table in ("urls", "seen", "articles", "archive_state"):
         conn.execute(f"DELETE FROM {table}")
     conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
+
+
+# -- the full-text index's segments ----------------------------------------------------------
+#
+# FTS5 writes each transaction's new rows as a new segment (b-tree) and merges segments of a
+# level together once there are four (``automerge``). A crawl commits one article per
+# transaction, so a large archive has some fifteen to thirty segments, and every full-text
+# lookup -- above all the search walk's one-article test -- seeks in each of them. ``optimize``
+# merges them into one. It rewrites the whole full-text index, so it runs at a crawl's end
+# (:func:`postcrawl.crawl_archive.finish_crawl`), not per article.
+
+# Articles added since the last merge that make a crawl's end merge the segments again: any.
+# Between crawls the index is then one segment; each run pays one rewrite.
+FTS_OPTIMIZE_AFTER = 1
+_FTS_OPTIMIZED_AT = "fts_optimized_rowid"  # archive_state: max(rowid) when it last ran
+
+
+@dataclass(frozen=True)
+class FtsOptimize:
+    """What :func:`optimize_fts` did: how many articles were new, whether it merged, how long."""
+
+    new_articles: int
+    optimized: bool
+    seconds: float = 0.0
+
+
+def articles_since_optimize(conn: sqlite3.Connection) -> int:
+    """Articles added since the full-text index was last merged into one segment (the rowids
+    past the highest one then: new rows take the next rowid, so no count is needed)."""
+    top = conn.execute("SELECT max(rowid) FROM articles").fetchone()[0] or 0
+    row = conn.execute(
+        "SELECT value FROM archive_state WHERE key = ?", (_FTS_OPTIMIZED_AT,)
+    ).fetchone()
+    done = int(row[0]) if row else 0
+    # A rebuilt or emptied index starts its rowids again below the recorded one.
+    return top - done if top >= done else top
+
+
+def optimize_fts(
+    conn: sqlite3.Connection,
+    lock: AbstractContextManager[object] | None = None,
+    *,
+    after: int | None = None,
+) -> FtsOptimize:
+    """Merge the full-text index into one segment when *after* (default
+    :data:`FTS_OPTIMIZE_AFTER`, read when called) articles or more were added since that was
+    last done; *lock* (the archive lock) is held while it runs, so other
+    writers wait for it instead of timing out on SQLite's busy lock. Never raises: a failure
+    (a full disk, a locked database) is logged and leaves the index as it was, still correct."""
+    started = time.perf_counter()
+    new = 0
+    try:
+        new = articles_since_optimize(conn)
+        if new < max(1, FTS_OPTIMIZE_AFTER if after is None else after):
+            return FtsOptimize(new, False)
+        with lock or nullcontext(), transaction(conn):
+            conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
+            top = conn.execute("SELECT max(rowid) FROM articles").fetchone()[0] or 0
+            conn.execute(
+                "INSERT OR REPLACE INTO archive_state (key, value) VALUES (?, ?)",
+                (_FTS_OPTIMIZED_AT, str(top)),
+            )
+    except sqlite3.Error as exc:
+        logger.warning("full-text index not optimized: %s", exc)
+        return FtsOptimize(new, False, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    logger.info("full-text index optimized (%d new articles) in %.1f s", new, seconds)
+    return FtsOptimize(new, True, seconds)
+
+
+def fts_segments(conn: sqlite3.Connection) -> int:
+    """How many segments the full-text index has (those of more than one page: a one-page
+    segment has no entry in the ``_idx`` table, so this is a lower bound)."""
+    return int(conn.execute("SELECT count(DISTINCT segid) FROM articles_fts_idx").fetchone()[0])

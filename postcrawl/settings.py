@@ -58,6 +58,11 @@ ITEM_PIPELINES = {
     "postcrawl.pipelines.dedupe.DedupePipeline": 300,
     "postcrawl.pipelines.store.StorePipeline": 400,
 }
+# The steps run in a pipeline process, off the reactor thread, committing the items waiting
+# as one group (one index transaction, one manifest fsync); see postcrawl/pipelines/process.py.
+ITEM_PROCESSOR = "postcrawl.pipelines.process.PipelineProcess"
+POSTCRAWL_PIPELINE_PROCESS = True  # False: the same groups on the reactor thread
+POSTCRAWL_GROUP_MAX = 200  # items per group commit at most
 SPIDER_MIDDLEWARES = {
     "postcrawl.spidermiddlewares.FrontierMiddleware": 900,
 }
@@ -140,5 +145,9 @@ LOG_LEVEL = "INFO"
 # Scrapy parses every callback's source for a `return value` in a generator, per response;
 # the spiders have none, and the check costs CPU on the one reactor thread.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+# Scrapy starts this many asyncio tasks for every response with output (2.19), whatever the
+# output; a callback here yields one article or one list page's requests, handled in order, so
+# the default 100 cost ~100 task creations per article on the reactor thread for nothing.
+CONCURRENT_ITEMS = 4
 LOGSTATS_INTERVAL = 60.0  # progress line every minute
 FEED_EXPORT_ENCODING = "utf-8"

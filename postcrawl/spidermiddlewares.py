@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import reactor
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
 
-from postcrawl.archive import is_fatal
-from postcrawl.crawl_archive import frontier_for, stop_for_archive_error
+from postcrawl import index
+from postcrawl.archive import INDEX, is_fatal
+from postcrawl.crawl_archive import archive_for, frontier_for, stop_for_archive_error
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
-from postcrawl.frontier import Frontier, Listed, Watermark
+from postcrawl.frontier import Frontier, Listed, SqliteFrontier, Watermark
 from postcrawl.items import ListWalkDone
 from postcrawl.spiders.base import LISTED_META
 
@@ -30,6 +35,12 @@ class FrontierMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self._frontier: Frontier | None = None
+        # Writes go through one thread of their own: a write waits while the pipeline
+        # process commits a group (SQLite has one writer at a time), and the reactor must not
+        # wait with it. One thread keeps them in order.
+        self._writer: ThreadPool | None = None
+        self._thread_frontier: Frontier | None = None
+        crawler.signals.connect(self._stop_writer, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FrontierMiddleware:
@@ -43,45 +54,95 @@ class FrontierMiddleware:
             self._frontier = frontier_for(self.crawler)
         return self._frontier
 
-    def _handle(self, output: Any) -> bool:
-        """Record what *output* says; whether it goes on to the engine. When the archive
-        cannot be written (a full disk) the crawl stops and nothing more is scheduled or
-        recorded: above all no walk's completion, whose entries may not all have been."""
-        if self.crawler.stats.get_value(ARCHIVE_ERROR_KEY):
-            return False
-        try:
-            return self._record(output)
-        except (OSError, sqlite3.OperationalError) as exc:
-            if not is_fatal(exc):
-                raise
-            stop_for_archive_error(self.crawler, f"cannot write the crawl frontier: {exc}")
-            return False
-
-    def _record(self, output: Any) -> bool:
-        stats = self.crawler.stats
-        if isinstance(output, ListWalkDone):
-            self.frontier.complete_walk(
-                output.list_key, Watermark(output.head_url, output.head_published)
-            )
-            stats.inc_value("postcrawl/frontier/walks_completed")
-            return False
-        if isinstance(output, Request):
-            listed = output.meta.get(LISTED_META)
-            if isinstance(listed, Listed):
-                self.frontier.add(listed)
-                stats.inc_value("postcrawl/frontier/listed")
-        return True
-
-    def process_spider_output(
-        self, response: Response, result: Iterable[Any]
-    ) -> Iterable[Any]:
-        for output in result:
-            if self._handle(output):
-                yield output
-
-    async def process_spider_output_async(
+    async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
-        async for output in result:
-            if self._handle(output):
-                yield output
+        outputs = [output async for output in result]
+        if self.crawler.stats.get_value(ARCHIVE_ERROR_KEY):
+            return
+        writes, kept = self._writes(outputs)
+        if writes:
+            try:
+                if reactor.running:  # type: ignore[attr-defined]
+                    await maybe_deferred_to_future(
+                        deferToThreadPool(reactor, self._thread_pool(), self._write, writes)
+                    )
+                else:  # driven outside a crawl (a test): no thread to hand over to
+                    self._write(writes, self.frontier)
+            except (OSError, sqlite3.OperationalError) as exc:
+                if not is_fatal(exc):
+                    raise
+                # Nothing more is scheduled or recorded: above all no walk's completion,
+                # whose entries may not all have been.
+                stop_for_archive_error(self.crawler, f"cannot write the crawl frontier: {exc}")
+                return
+        stats = self.crawler.stats
+        for write in writes:
+            if isinstance(write, ListWalkDone):
+                stats.inc_value("postcrawl/frontier/walks_completed")
+            else:
+                stats.inc_value("postcrawl/frontier/listed", len(write))
+        for output in kept:
+            yield output
+
+    @staticmethod
+    def _writes(outputs: list[Any]) -> tuple[list[list[Listed] | ListWalkDone], list[Any]]:
+        """What a callback's *outputs* record, in order, and the outputs that go on. The
+        listed URLs between two walk completions are one write (a write per URL cost the
+        reactor more than the download); a walk's completion comes after its entries."""
+        writes: list[list[Listed] | ListWalkDone] = []
+        kept: list[Any] = []
+        listed: list[Listed] = []
+        for output in outputs:
+            if isinstance(output, ListWalkDone):
+                if listed:
+                    writes.append(listed)
+                    listed = []
+                writes.append(output)
+                continue
+            if isinstance(output, Request):
+                entry = output.meta.get(LISTED_META)
+                if isinstance(entry, Listed):
+                    listed.append(entry)
+            kept.append(output)
+        if listed:
+            writes.append(listed)
+        return writes, kept
+
+    def _write(
+        self, writes: list[list[Listed] | ListWalkDone], frontier: Frontier | None = None
+    ) -> None:
+        """Record *writes* (in the writer thread, unless a *frontier* is given)."""
+        frontier = frontier or self._thread_frontier
+        if frontier is None:
+            frontier = self.frontier
+            if isinstance(frontier, SqliteFrontier):  # a SQLite connection is one thread's
+                root = archive_for(self.crawler).root
+                frontier = SqliteFrontier(index.connect(root / INDEX))
+            self._thread_frontier = frontier
+        for write in writes:
+            if isinstance(write, ListWalkDone):
+                frontier.complete_walk(
+                    write.list_key, Watermark(write.head_url, write.head_published)
+                )
+            else:
+                frontier.add_many(write)
+
+    def _thread_pool(self) -> ThreadPool:
+        if self._writer is None:
+            self._writer = ThreadPool(minthreads=1, maxthreads=1, name="frontier-writer")
+            self._writer.start()
+        return self._writer
+
+    def _stop_writer(self) -> None:
+        if self._writer is not None:
+            # The thread's connection is closed in the thread (SQLite wants its own thread);
+            # stop() runs what is queued before it ends the thread.
+            self._writer.callInThread(self._close_thread_frontier)
+            self._writer.stop()
+            self._writer = None
+
+    def _close_thread_frontier(self) -> None:
+        frontier, self._thread_frontier = self._thread_frontier, None
+        if isinstance(frontier, SqliteFrontier) and frontier is not self._frontier:
+            frontier.conn.close()

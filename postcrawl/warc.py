@@ -27,6 +27,8 @@ import io
 import json
 import logging
 import os
+import queue
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -35,6 +37,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -71,7 +74,11 @@ def postcrawl_headers(request: Request | None, spider: Spider | None, url: str) 
 
 
 class WarcRecorder:
-    """Writes every downloaded response to the run's WARC file (``POSTCRAWL_WARC_ENABLED``)."""
+    """Writes every downloaded response to the run's WARC file (``POSTCRAWL_WARC_ENABLED``).
+
+    The records are compressed and written by a thread of their own (zlib lets other threads
+    run while it compresses), in the order the responses came; the reactor thread only
+    queues them. The file is complete when the spider closes."""
 
     def __init__(
         self, root: Path, spider_name: str, fsync: bool, folder: Path | None = None
@@ -84,6 +91,10 @@ class WarcRecorder:
         self._writer = WARCWriter(self._fh, gzip=True)
         self._fsync = fsync
         self.records = 0
+        self.errors = 0
+        self._stats: StatsCollector | None = None  # set by from_crawler
+        self._queue: queue.SimpleQueue[_Pending | None] | None = None
+        self._thread: threading.Thread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcRecorder:
@@ -111,23 +122,15 @@ class WarcRecorder:
         self, response: Response, request: Request | None = None, spider: Spider | None = None
     ) -> None:
         """Append one ``response`` record for *response* (with the ``WARC-Postcrawl-*``
-        headers its *request* and *spider* give)."""
-        reason = "OK" if response.status == 200 else ""
-        headers = [
-            (k.decode("latin-1"), b", ".join(vs).decode("latin-1"))
-            for k, vs in response.headers.items()
-            if k.lower() not in (b"content-encoding", b"transfer-encoding")
-        ]
-        http_headers = StatusAndHeaders(
-            f"{response.status} {reason}".strip(), headers, protocol="HTTP/1.1"
-        )
+        headers its *request* and *spider* give), here and now."""
+        self._write(_pending(response, request, spider))
+
+    def _write(self, pending: _Pending) -> None:
+        http_headers = StatusAndHeaders(pending.status_line, pending.headers, protocol="HTTP/1.1")
         record = self._writer.create_warc_record(
-            response.url,
-            "response",
-            payload=io.BytesIO(response.body),
-            http_headers=http_headers,
+            pending.url, "response", payload=io.BytesIO(pending.body), http_headers=http_headers
         )
-        for name, value in postcrawl_headers(request, spider, response.url).items():
+        for name, value in pending.extra.items():
             # WARC headers are UTF-8 (WARC 1.1); hints hold Chinese text.
             record.rec_headers.add_header(name, value)
         self._writer.write_record(record)
@@ -135,17 +138,59 @@ class WarcRecorder:
         self.records += 1
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
-        try:
-            self.write(response, request, spider)
-        except OSError as exc:  # a full disk must not stop the crawl; the article is still archived
-            logger.error("could not write %s to %s: %s", response.url, self.path, exc)
-            self._stats.inc_value("postcrawl/warc/errors")
-            return
-        self._stats.inc_value("postcrawl/warc/records")
+        if self._queue is None:
+            self._queue = queue.SimpleQueue()
+            self._thread = threading.Thread(
+                target=self._write_loop, args=(self._queue,), name="warc-writer", daemon=True
+            )
+            self._thread.start()
+        self._queue.put(_pending(response, request, spider))
+
+    def _write_loop(self, pending_records: queue.SimpleQueue[_Pending | None]) -> None:
+        while (pending := pending_records.get()) is not None:
+            try:
+                self._write(pending)
+            except OSError as exc:  # a full disk must not stop the crawl: articles still are
+                logger.error("could not write %s to %s: %s", pending.url, self.path, exc)
+                self.errors += 1
 
     def spider_closed(self, spider: Spider) -> None:
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+        if self._stats is not None:
+            self._stats.inc_value("postcrawl/warc/records", self.records)
+            if self.errors:
+                self._stats.inc_value("postcrawl/warc/errors", self.errors)
         if self._fsync:
             os.fsync(self._fh.fileno())
         self._fh.close()
         if self.records == 0:
             self.path.unlink(missing_ok=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pending:
+    """What a WARC record needs of a response, taken on the reactor thread."""
+
+    url: str
+    status_line: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    extra: dict[str, str]
+
+
+def _pending(response: Response, request: Request | None, spider: Spider | None) -> _Pending:
+    reason = "OK" if response.status == 200 else ""
+    headers = [
+        (k.decode("latin-1"), b", ".join(vs).decode("latin-1"))
+        for k, vs in response.headers.items()
+        if k.lower() not in (b"content-encoding", b"transfer-encoding")
+    ]
+    return _Pending(
+        response.url,
+        f"{response.status} {reason}".strip(),
+        headers,
+        response.body,
+        postcrawl_headers(request, spider, response.url),
+    )

@@ -315,3 +315,31 @@ def test_a_remembered_channel_that_fails_makes_the_next_run_rediscover(tmp_path:
         server.reset_hits()
         crawl("gd_spb", server.base_url, data, settings={"POSTCRAWL_REDISCOVER_DAYS": "0"})
         assert server.hits["/"] == 1
+
+
+def test_the_steps_make_the_same_archive_in_the_pipeline_process_and_on_the_reactor(
+    tmp_path: Path,
+) -> None:
+    """The pipeline process (the default) and POSTCRAWL_PIPELINE_PROCESS=False run the same
+    groups: the same articles, files and stats; the process commits in groups."""
+    mirror = BureauMirror("gd", articles=120, page_size=20)
+    results = {}
+    with MirrorServer(mirror.routes()) as server:
+        for mode in ("True", "False"):
+            data = tmp_path / f"data-{mode}"
+            data.parent.mkdir(exist_ok=True)
+            stats, _ = crawl(
+                "gd_spb", server.base_url, data, settings={"POSTCRAWL_PIPELINE_PROCESS": mode}
+            )
+            results[mode] = (
+                sorted(p.relative_to(data).as_posix() for p in article_files(data)),
+                {k: v for k, v in stats.items() if k.startswith("postcrawl/store/")},
+                stats.get("postcrawl/failed", 0),
+                stats,
+            )
+    process, inline = results["True"], results["False"]
+    assert process[0] == inline[0] and len(process[0]) >= 100
+    assert process[1] == inline[1] and process[2] == inline[2] > 0  # the mirror's faults
+    # Items are counted done once, each in one group; groups held several items at a time.
+    assert process[3]["item_scraped_count"] == inline[3]["item_scraped_count"] >= 100
+    assert process[3]["postcrawl/pipeline/groups"] < process[3]["item_scraped_count"]

@@ -354,3 +354,42 @@ def test_a_full_disk_stops_the_crawl_and_the_next_run_completes_it(
     recovered_and_clean(data)
     assert len(archived_hashes(data)) == 200
     assert stray_files(data) == []
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_a_dead_pipeline_process_stops_the_crawl_and_the_next_run_completes_it(
+    mirror_600: BureauMirror, reference: list[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    stats = tmp_path / "stats.json"
+    with MirrorServer(mirror_600.routes()) as server:
+        proc = subprocess.Popen(
+            crawl_cmd(server.base_url, data, stats, {}),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not (children := _children(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert children, "the crawl started no pipeline process"
+        time.sleep(1.0)  # let it archive part of the site
+        for child in children:
+            os.kill(child, signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1, err[-2000:]
+        final = json.loads(stats.read_text(encoding="utf-8"))
+        assert "pipeline process failed" in final["postcrawl/archive_error"]
+        assert final["finish_reason"] == "archive_error"
+        recovered_and_clean(data)
+        assert set(archived_hashes(data)) < set(reference)
+        rc, _, err = run_crawl(server.base_url, data)
+        assert rc == 0, err[-2000:]
+    recovered_and_clean(data)
+    assert archived_hashes(data) == reference

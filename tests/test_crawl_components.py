@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +43,24 @@ def listed_request(url: str) -> Request:
     return Request(url, meta={LISTED_META: Listed(url, "gd_spb", title="标题")})
 
 
+def outputs(mw: FrontierMiddleware, result: list[Any]) -> list[Any]:
+    """What the middleware passes on of a callback's *result*."""
+
+    async def run() -> list[Any]:
+        async def source() -> AsyncIterator[Any]:
+            for output in result:
+                yield output
+
+        return [o async for o in mw.process_spider_output(None, source())]  # type: ignore[arg-type]
+
+    return asyncio.run(run())
+
+
 def test_the_frontier_middleware_records_listed_urls_and_walks(crawler: Any) -> None:
     mw = FrontierMiddleware.from_crawler(crawler)
     done = ListWalkDone("gd_spb:list:a", URL, "2024-06-01")
     plain = Request("https://gd.spb.gov.cn/gdsyzglj/c100057/c100061/common_list.shtml")
-    out = list(mw.process_spider_output(None, [listed_request(URL), done, plain]))  # type: ignore[arg-type]
+    out = outputs(mw, [listed_request(URL), done, plain])
     assert [o.url for o in out] == [URL, plain.url]  # the walk note goes no further
     frontier = archive_for(crawler).frontier
     assert [e.url for e in frontier.pending("gd_spb")] == [URL]
@@ -59,7 +74,7 @@ def test_after_an_archive_error_nothing_more_is_recorded_or_scheduled(crawler: A
     mw = FrontierMiddleware.from_crawler(crawler)
     crawler.stats.set_value(ARCHIVE_ERROR_KEY, "No space left on device")
     done = ListWalkDone("gd_spb:list:a", URL, None)
-    assert list(mw.process_spider_output(None, [listed_request(URL), done])) == []  # type: ignore[arg-type]
+    assert outputs(mw, [listed_request(URL), done]) == []
     frontier = archive_for(crawler).frontier
     assert frontier.pending("gd_spb") == [] and frontier.watermark("gd_spb:list:a") is None
 

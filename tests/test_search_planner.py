@@ -60,3 +60,30 @@ def test_the_common_threshold_grows_with_the_corpus() -> None:
     tuning = search_module.Tuning(common_matches=2000)
     assert tuning.common_threshold(10_000) == 2000
     assert tuning.common_threshold(1_000_000) == 10_000
+
+
+def _statements(
+    root: Path, query: str, monkeypatch: pytest.MonkeyPatch, **tuning: int
+) -> list[str]:
+    """The SQL one search ran."""
+    for name, value in tuning.items():
+        monkeypatch.setattr(corpus_module, name, value)
+    with Corpus(root) as corpus:
+        seen: list[str] = []
+        corpus.conn.set_trace_callback(seen.append)
+        assert corpus.search(query, limit=20)
+    return seen
+
+
+def test_a_rare_word_reads_the_full_text_index_once(built: BuiltArchive, monkeypatch) -> None:
+    # The first read (is the word common?) found every match; the sort reuses them.
+    statements = _statements(built.root, "政企联席会", monkeypatch)
+    assert sum("MATCH" in s for s in statements) == 1
+
+
+def test_the_corpus_size_is_not_counted_row_by_row(built: BuiltArchive, monkeypatch) -> None:
+    # COUNT(*) reads a whole index: tens of ms per `postcrawl search` on a large archive.
+    statements = _statements(built.root, "邮政管理局", monkeypatch, COMMON_MATCHES=1)
+    assert not any("COUNT(" in s.upper() for s in statements)
+    with Corpus(built.root) as corpus:
+        assert corpus._articles_in_index() >= corpus.count()

@@ -10,20 +10,47 @@ A further URL or a skip is steps 2 and 4 only; a replacement removes the replace
 step 4. :mod:`postcrawl.archive.recovery` finishes a change cut short after step 2 and undoes one
 cut short before it. :class:`Committer` only writes: deciding what to write, under the archive
 lock, is :class:`postcrawl.archive.store.ArchiveStore`'s.
+
+A **group commit** (:meth:`Committer.group`) takes the same steps for many changes at once:
+every change's index rows go into one open transaction as it is made (so the next change of
+the group sees them: a repost after its original is a duplicate), its text into a temp file
+not yet synced; at the end the temp files are synced together, all the group's manifest lines
+are appended by one write and one fsync (the commit point of the whole group), the files are
+renamed and their folders synced once each, and the transaction commits with the new
+manifest offset. A crash before the manifest write loses the whole group (nothing was
+acknowledged; the URLs stay pending), a crash after it loses nothing (recovery replays the
+lines), a torn write keeps the whole lines before the tear (their files were synced first).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from postcrawl import document, index
 from postcrawl.archive import records
-from postcrawl.archive.files import ArticleFiles
+from postcrawl.archive.files import ArticleFiles, sync_files
 from postcrawl.archive.manifest import Manifest
 from postcrawl.extraction import Extracted
 from postcrawl.failpoints import failpoint
 from postcrawl.neardup import NearDupIndex
-from postcrawl.seen import SeenStore
+from postcrawl.seen import SeenStatus, SeenStore
+
+SeenMark = tuple[str, str | None, SeenStatus, str | None]
+
+
+@dataclass
+class _Group:
+    """The changes of one group commit, staged until :meth:`Committer.group` ends."""
+
+    records: list[records.Record] = field(default_factory=list)
+    temps: list[Path] = field(default_factory=list)
+    placements: list[tuple[str, str]] = field(default_factory=list)  # (hash, path)
+    unlinks: list[str] = field(default_factory=list)
+    marks: list[SeenMark] = field(default_factory=list)
 
 
 class Committer:
@@ -45,11 +72,79 @@ class Committer:
         self.files = files
         self.manifest = manifest
         self.seen = seen
+        self._group: _Group | None = None
+
+    @property
+    def staged(self) -> int:
+        """How many changes the open group holds (0 outside a group)."""
+        return len(self._group.records) if self._group is not None else 0
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """Stage every change made in the block and commit them together at its end (see
+        the module's docstring). Nested use joins the open group. On an error in the block
+        or in the commit, nothing of the group is written."""
+        if self._group is not None:
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._group = group = _Group()
+        try:
+            yield
+            self._commit_group(group)
+        except BaseException:
+            if self.conn.in_transaction:  # SQLite rolls back by itself on a full disk
+                self.conn.execute("ROLLBACK")
+            for path in group.temps:
+                path.unlink(missing_ok=True)
+            self.files.forget_listings()
+            raise
+        finally:
+            self._group = None
+        for url, body_hash, status, seen_at in group.marks:
+            assert self.seen is not None
+            self.seen.mark(url, body_hash, status, seen_at)
+        for rel in group.unlinks:
+            self.files.unlink(rel)
+
+    def _commit_group(self, group: _Group) -> None:
+        if not group.records:
+            self.conn.execute("COMMIT")
+            return
+        if self.files.fsync and group.temps:
+            sync_files([*group.temps, self.files.temp])
+        end = self.manifest.append_many(group.records)
+        for _ in group.records:  # the drills count changes, whatever the group size
+            failpoint("store:manifest-appended")
+        for body_hash, rel in group.placements:
+            self.files.place(body_hash, rel, sync=False)
+            failpoint("store:placed")
+        if self.files.fsync and group.placements:
+            folders = {(self.files.root / rel).parent for _, rel in group.placements}
+            sync_files(sorted(folders))
+        index.set_manifest_offset(self.conn, end)
+        self.conn.execute("COMMIT")
+
+    @contextmanager
+    def _change(self) -> Iterator[None]:
+        """One change inside a group: a savepoint, so a change that fails leaves the rest."""
+        self.conn.execute("SAVEPOINT change")
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK TO change")
+                self.conn.execute("RELEASE change")
+            raise
+        self.conn.execute("RELEASE change")
 
     def article(self, article: Extracted, record: records.Record) -> None:
         """Steps 1–4 for the new file ``record["path"]`` of *article*; then the file of the
         article it replaces (``replaces_path``), if any, is removed."""
         rel = str(record["path"])
+        if self._group is not None:
+            self._stage_article(self._group, article, record, rel)
+            return
         self.files.write_temp(article.body_hash, render(article))
         failpoint("store:temp-written")
         try:
@@ -69,6 +164,27 @@ class Committer:
         if old and old != rel:
             self.files.unlink(old)
 
+    def _stage_article(
+        self, group: _Group, article: Extracted, record: records.Record, rel: str
+    ) -> None:
+        temp = self.files.write_temp(article.body_hash, render(article), sync=False)
+        failpoint("store:temp-written")
+        try:
+            with self._change():
+                records.apply(self.conn, record, self.neardup, list(article.paragraphs))
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        self.files.reserve(rel)
+        group.records.append(record)
+        group.temps.append(temp)
+        group.placements.append((article.body_hash, rel))
+        if self.seen is not None:
+            group.marks.append((article.url, article.body_hash, "stored", record["crawled_at"]))
+        old = record.get("replaces_path")
+        if old and old != rel:
+            group.unlinks.append(str(old))
+
     def sighting(
         self,
         article: Extracted,
@@ -83,23 +199,28 @@ class Committer:
         if index.url_hash(self.conn, article.url) == target:
             return
         record = records.url_record(article, target, crawled_at, official, relation, similarity)
-        self.line(record)
-        if self.seen is not None:
-            self.seen.mark(article.url, target, "duplicate", crawled_at)
+        self.line(record, (article.url, target, "duplicate", crawled_at))
 
     def skip(self, url: str, site: str, reason: str, crawled_at: str) -> None:
         """A ``skip`` line: *url* was fetched and deliberately not archived."""
         record = records.skip_record(url, site, reason, crawled_at)
-        self.line(record)
-        if self.seen is not None:
-            self.seen.mark(url, None, "skipped", record["crawled_at"])
+        self.line(record, (url, None, "skipped", record["crawled_at"]))
 
-    def line(self, record: records.Record) -> None:
-        """Steps 2 and 4 for a change without a file."""
+    def line(self, record: records.Record, mark: SeenMark | None = None) -> None:
+        """Steps 2 and 4 for a change without a file; then *mark* in a separate seen store."""
+        if self._group is not None:
+            with self._change():
+                records.apply(self.conn, record, self.neardup)
+            self._group.records.append(record)
+            if self.seen is not None and mark is not None:
+                self._group.marks.append(mark)
+            return
         end = self.manifest.append(record)
         with index.transaction(self.conn):
             records.apply(self.conn, record, self.neardup)
             index.set_manifest_offset(self.conn, end)
+        if self.seen is not None and mark is not None:
+            self.seen.mark(*mark)
 
 
 def render(article: Extracted) -> str:

@@ -54,14 +54,21 @@ class Manifest:
         On any error (a full disk) the file is cut back to its old length, so a failed append
         leaves no partial line behind.
         """
-        data = encode(record)
+        return self.append_many([record])
+
+    def append_many(self, records: list[Record]) -> int:
+        """Append *records*, a line each, in one write made durable by one fsync (a group
+        commit); the offset just past the last. On any error nothing of them is left."""
+        data = b"".join(encode(record) for record in records)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
         try:
             start = os.fstat(fd).st_size
             try:
-                written = os.write(fd, data)
-                if written != len(data):
-                    raise OSError(f"short write to {self.path}: {written} of {len(data)} bytes")
+                # A disk filling up takes part of a write, then fails the next with ENOSPC:
+                # write on until all is written or the error says why.
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
                 if self.fsync:
                     os.fsync(fd)
             except OSError:

@@ -58,14 +58,22 @@ def find_match(conn: sqlite3.Connection, near: NearDupIndex, article: Extracted)
         similarity = neardup.jaccard(text, _stored_text(conn, claimed))
         relation: Relation = "near-duplicate" if similarity >= neardup.THRESHOLD else "claimed"
         return _match(conn, claimed, relation, similarity)
+    mine = None
     for candidate in near.candidates(text, exclude=article.body_hash):
-        similarity = neardup.jaccard(text, _stored_text(conn, candidate.body_hash))
+        # The estimate only nominates; the exact Jaccard decides. A candidate whose article
+        # has gone meanwhile reads as an empty text here, and so never matches.
+        if mine is None:
+            mine = neardup.shingles(text)
+        stored = neardup.shingles(_stored_text(conn, candidate.body_hash))
+        similarity = neardup.shingle_jaccard(mine, stored)
         if similarity >= neardup.THRESHOLD:
             return _match(conn, candidate.body_hash, "near-duplicate", similarity)
     return None
 
 
-def _match(conn: sqlite3.Connection, body_hash: str, relation: Relation, similarity: float) -> Match:
+def _match(
+    conn: sqlite3.Connection, body_hash: str, relation: Relation, similarity: float
+) -> Match:
     return Match(
         body_hash, relation, round(similarity, 4), index.stored_from_official(conn, body_hash)
     )

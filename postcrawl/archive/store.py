@@ -87,18 +87,24 @@ class StoreResult:
 
 
 class ArchiveLock:
-    """The archive's lock file, held exclusively (``flock``) by one process at a time."""
+    """The archive's lock file, held exclusively (``flock``) by one process at a time.
+    Re-entrant: a write inside a group commit keeps the group's hold."""
 
     def __init__(self, path: Path) -> None:
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        self._depth = 0
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        if self._depth == 0:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._depth += 1
         try:
             yield
         finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._depth -= 1
+            if self._depth == 0:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         os.close(self._fd)
@@ -192,14 +198,26 @@ class ArchiveStore:
         return index.article_path(self.conn, body_hash)
 
     def checkpoint(self) -> int:
-        """Where the archive is: the manifest offset its index has applied. Any write moves it."""
-        return index.manifest_offset(self.conn) or 0
+        """Where the archive is: the manifest offset its index has applied, plus the changes
+        staged in an open group. Any write moves it."""
+        return (index.manifest_offset(self.conn) or 0) + self._commit.staged
 
     def find_match(self, article: Extracted) -> Match | None:
         """The archived article *article* is a copy of (:func:`postcrawl.archive.matching.find_match`)."""
         return find_match(self.conn, self.neardup, article)
 
     # -- writes ----------------------------------------------------------------------------
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """Make the writes of the block one group commit (:meth:`Committer.group`): the lock
+        is held throughout, the index gets one transaction, the manifest one fsync. Nothing
+        of the group is written when the block or the commit fails; raises
+        :class:`ArchiveError` when the archive cannot be written."""
+        with self.locked(), _fatal_io(self.root):
+            self._replayer.catch_up()
+            with self._commit.group():
+                yield
+
     def add(
         self,
         article: Extracted,

@@ -1,54 +1,43 @@
-"""The archiver's one write path: :meth:`Archiver.archive_batch` runs stream entries through
-the archive-side steps of ``ITEM_PIPELINES`` — the classes built on
-:class:`postcrawl.pipelines.ArchiveStep` (topic → dedupe → store), in their order, the same
-classes and the same archive code as an embedded crawl — and says, per entry, what became of
-it and whether it may be acknowledged.
+"""The archiver's one write path: :meth:`Archiver.archive_batch` writes a batch of stream
+entries as one group commit of the archive steps — :class:`postcrawl.pipelines.groups.
+StepGroups`, the pipeline process's group writer, over the ``ITEM_PIPELINES`` classes built on
+:class:`postcrawl.pipelines.ArchiveStep` (topic → dedupe → store, in their order): the same
+classes and the same archive code as an embedded crawl, one index transaction and one manifest
+fsync per batch. It says, per entry, what became of it and whether it may be acknowledged: only
+once its group has committed.
 
-Each step commits its own write (the manifest line, then the index transaction) before it
-returns, so an entry whose result says ``ack`` is in the archive. When the steps move to a
-group writer (one index transaction and one manifest fsync per group), only
-:meth:`Archiver.archive_batch` changes: it hands the whole batch over and acknowledges after
-the group's commit.
-
-A redelivered entry (its archiver died before acknowledging it) whose URL the archive's
-``seen`` table holds was archived already and is not written again; one whose write was cut
-short goes through the steps, where the store replays the manifest first and dedupe then
-recognizes the article. After each batch the seen store in Redis is brought up to the
-archive's ``seen`` rows of the batch's URLs, in one round trip, before anything is
-acknowledged; that also covers marks a crash lost.
+A redelivered entry (its archiver died before acknowledging it) whose URL the archive's ``seen``
+table holds was archived already and is not written again; one whose write was cut short goes
+through the steps, where the store replays the manifest first and dedupe then recognizes the
+article. After each batch the seen store in Redis is brought up to the archive's ``seen`` rows of
+the batch's URLs, in one round trip, before anything is acknowledged; that also covers marks a
+crash lost. :meth:`Archiver.seed_seen` copies the whole table when Redis lacks URLs.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from scrapy import signals
-from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
-from scrapy.signalmanager import SignalManager
-from scrapy.statscollectors import MemoryStatsCollector
-from scrapy.utils.misc import load_object
 
-from postcrawl.archive import ArchiveError, ArchiveStore, is_fatal
-from postcrawl.crawl_archive import archive_for, seen_for
+from postcrawl.crawl_archive import seen_for
 from postcrawl.distributed import keys
 from postcrawl.distributed.itemcodec import StreamItem
-from postcrawl.distributed.mode import archive_steps
 from postcrawl.distributed.seen import RedisSeenStore
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
 from postcrawl.items import ArticleItem, SkippedPage
-from postcrawl.seen import SeenStore
+from postcrawl.pipelines.groups import StepGroups, StepHost
 
 logger = logging.getLogger(__name__)
 
+SeenRow = tuple[str, str | None, str, str | None]  # url, hash, status, seen_at
 
-# The steps' counters (postcrawl/pipelines/) that tell what became of an item, and the
-# outcome each stands for.
-_OUTCOME_STATS = {
+# The steps' counters (postcrawl/pipelines/) the archiver reports, under its own words.
+REPORTED = {
     "postcrawl/store/stored": "stored",
     "postcrawl/store/replaced": "replaced",
     "postcrawl/store/duplicate": "duplicate",
@@ -57,6 +46,8 @@ _OUTCOME_STATS = {
     "postcrawl/dedupe/claimed": "claimed",
     "postcrawl/dedupe/suspicious": "suspicious",
     "postcrawl/topic/dropped": "off-topic",
+    "postcrawl/store/skipped_pages": "skipped pages",
+    "postcrawl/archiver/archived_already": "archived already",
 }
 
 
@@ -72,11 +63,12 @@ class Entry:
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """What became of an entry: ``stored``, ``replaced`` (an official page in place of its
-    repost), ``duplicate``, ``near-duplicate``, ``claimed`` (a copy, recorded as a further URL),
-    ``off-topic``, ``skipped`` (skips recorded), ``suspicious`` or ``dropped`` (not recorded),
-    ``archived already`` (a redelivery), ``error`` (a bug: kept aside as a dead letter),
-    ``not archived`` (the archive failed). *ack*: whether it may be acknowledged."""
+    """What became of an entry: ``archived`` (kept by the steps: stored, an official page in
+    place of its repost, or found archived by the store), ``skipped`` (a skipped page
+    recorded), ``dropped`` (a step dropped it: a copy recorded as a further URL, off-topic,
+    suspicious — *detail* says which), ``archived already`` (a redelivery), ``error`` (a bug:
+    kept aside as a dead letter), ``not archived`` (the archive failed). *ack*: whether it may
+    be acknowledged."""
 
     id: str
     outcome: str
@@ -84,31 +76,64 @@ class Result:
     ack: bool = True
 
 
-class StepContext:
-    """What the steps' ``from_crawler`` read from a crawler: settings, stats and signals. No
-    engine: on an archive error the archiver stops itself."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.signals = SignalManager(self)
-        self.stats = MemoryStatsCollector(self)  # type: ignore[arg-type]
-        self.engine = None
-        self.spider = None
-
-
 class Archiver:
-    """The archive-side steps on one archive (``POSTCRAWL_DATA_DIR``), built once."""
+    """The archive steps on one archive (``POSTCRAWL_DATA_DIR``), built once. *settings* must
+    name only the archive steps in ``ITEM_PIPELINES`` (:func:`postcrawl.distributed.mode.
+    configure` with the ``archiver`` role does): the items come extracted and normalized."""
 
     def __init__(self, settings: Settings) -> None:
-        self.context = StepContext(settings)
-        crawler: Any = self.context
-        self.steps = [
-            load_object(path).from_crawler(crawler) for path, _ in archive_steps(settings)
-        ]
-        if not self.steps:
-            raise ValueError("ITEM_PIPELINES has no archive-side step (topic, dedupe, store)")
-        self.archive: ArchiveStore = archive_for(crawler)
-        self.seen: SeenStore = seen_for(crawler)
+        self.host = StepHost(settings)
+        self.groups = StepGroups(self.host)
+        if self.groups.page_steps or not self.groups.archive_steps:
+            self.host.close()
+            raise ValueError("the archiver runs the archive steps only (topic, dedupe, store)")
+        assert self.groups.archive is not None
+        self.archive = self.groups.archive
+        self.seen = seen_for(self.host)  # type: ignore[arg-type]
+        self.totals: Counter[str] = Counter()  # the steps' counters, summed
+
+    def close(self) -> None:
+        """Close the archive (merging its full-text index, as a crawl's end does) and the
+        seen store."""
+        self.groups.close()
+
+    @property
+    def failure(self) -> str | None:
+        """Why the archive cannot be written, once it cannot (then nothing more is archived)."""
+        error = self.host.stats.get_value(ARCHIVE_ERROR_KEY)
+        return str(error) if error else None
+
+    def summary(self) -> dict[str, int]:
+        """What the steps did so far, in the archiver's words (``stored``, ``off-topic``, …)."""
+        out: Counter[str] = Counter()
+        for key, word in REPORTED.items():
+            out[word] += self.totals.get(key, 0)
+        return {word: n for word, n in out.items() if n}
+
+    def archive_batch(self, entries: Sequence[Entry]) -> list[Result]:
+        """Archive *entries* as one group commit: one result per entry, in order. When the
+        archive cannot be written (a full disk, …) nothing of the group is, no result of it
+        is acknowledged, and :attr:`failure` says why. Before it returns, the shared seen store
+        has every URL of the batch the archive now holds."""
+        results: dict[str, Result] = {}
+        todo: list[Entry] = []
+        for entry in entries:
+            if entry.deliveries > 1 and self._seen_row(entry.item.url) is not None:
+                self.totals["postcrawl/archiver/archived_already"] += 1
+                results[entry.id] = Result(entry.id, "archived already", entry.item.url)
+            else:
+                todo.append(entry)
+        for part in _parts(todo):
+            for entry, outcome in zip(part, self._run(part), strict=True):
+                results[entry.id] = _result(entry, outcome, self.failure)
+            if self.failure is not None:
+                break
+        for entry in entries:  # after a failure: the rest of the batch is not archived either
+            results.setdefault(entry.id, Result(entry.id, "not archived", "", ack=False))
+        marks = [row for entry in entries for row in self._seen_rows(entry.item)]
+        if marks and isinstance(self.seen, RedisSeenStore):
+            self.seen.mark_many(marks)
+        return [results[entry.id] for entry in entries]
 
     def seed_seen(self, batch: int = 5000) -> int:
         """Copy the archive's ``seen`` rows into the shared seen store when it holds fewer URLs
@@ -127,82 +152,27 @@ class Archiver:
             copied += len(chunk)
         return copied
 
-    @property
-    def stats(self) -> MemoryStatsCollector:
-        return self.context.stats
+    # -- helpers ---------------------------------------------------------------------------
+    def _run(self, entries: list[Entry]) -> list[tuple[Any, ...]]:
+        """The group outcomes of *entries*. Entries that fail with an error are tried again
+        one per group: a group commit that fails loses the whole group (an error for each
+        item), and an entry alone tells its own error from its neighbours'."""
+        group = self.groups.run([entry.item for entry in entries])
+        self._replay(group.stats_ops)
+        outcomes = list(group.outcomes)
+        if len(entries) > 1 and self.failure is None:
+            for i, outcome in enumerate(outcomes):
+                if outcome[0] == "error":
+                    alone = self.groups.run([entries[i].item])
+                    self._replay(alone.stats_ops)
+                    outcomes[i] = alone.outcomes[0]
+        return outcomes
 
-    def close(self) -> None:
-        """Close the archive (and the seen store), as a crawl does when its engine stops."""
-        self.context.signals.send_catch_log(signal=signals.engine_stopped)
-
-    def archive_batch(self, entries: Sequence[Entry]) -> list[Result]:
-        """Archive *entries* in order: one result per entry handled. At an entry the archive
-        cannot take (a full disk, …) it stops: that entry's result is not acknowledged, later
-        entries get none, and :attr:`failure` says why. Before it returns, the shared seen
-        store has every URL of the batch the archive now holds (one round trip)."""
-        results: list[Result] = []
-        marks: list[tuple[str, str | None, str, str | None]] = []
-        for entry in entries:
-            result = self._archive_one(entry)
-            if self.failure is not None:
-                results.append(dataclasses.replace(result, outcome="not archived", ack=False))
-                break
-            marks += self._seen_rows(entry.item)
-            results.append(result)
-        if marks and isinstance(self.seen, RedisSeenStore):
-            self.seen.mark_many(marks)
-        return results
-
-    @property
-    def failure(self) -> str | None:
-        """Why the archive cannot be written, once it cannot (then nothing more is archived)."""
-        error = self.stats.get_value(ARCHIVE_ERROR_KEY)
-        return str(error) if error else None
-
-    # -- one entry -------------------------------------------------------------------------
-    def _archive_one(self, entry: Entry) -> Result:
-        import redis
-
-        item = entry.item
-        if entry.deliveries > 1 and self._seen_row(item.url) is not None:
-            self.stats.inc_value("postcrawl/archiver/archived_already")
-            return Result(entry.id, "archived already", item.url)
-        before = self._counts()
-        try:
-            for step in self.steps:
-                item = step.process_item(item)
-                if inspect.isawaitable(item):
-                    raise TypeError(f"{type(step).__name__}.process_item is asynchronous")
-        except DropItem as exc:
-            return Result(entry.id, self._outcome(before, "dropped"), str(exc))
-        except redis.RedisError:
-            raise  # the seen store's server: retried, not a bad entry
-        except Exception as exc:
-            if isinstance(exc, ArchiveError) or is_fatal(exc):
-                self.stats.set_value(ARCHIVE_ERROR_KEY, f"cannot write the archive: {exc}")
-                return Result(entry.id, "not archived", str(exc), ack=False)
-            logger.exception("could not archive stream entry %s (%s)", entry.id, entry.item.url)
-            self.stats.inc_value("postcrawl/archiver/errors")
-            return Result(entry.id, "error", f"{type(exc).__name__}: {exc}")
-        if isinstance(item, SkippedPage):
-            return Result(entry.id, "skipped", item.reason)
-        path = item.path if isinstance(item, ArticleItem) else None
-        return Result(entry.id, self._outcome(before, "stored"), path or "")
-
-    def _counts(self) -> dict[str, int]:
-        return {
-            key: int(value)
-            for key, value in self.stats.get_stats().items()
-            if key in _OUTCOME_STATS and isinstance(value, int)
-        }
-
-    def _outcome(self, before: dict[str, int], default: str) -> str:
-        """The outcome the steps counted for one entry (their stats moved), else *default*."""
-        after = self._counts()
-        for key, outcome in _OUTCOME_STATS.items():
-            if after.get(key, 0) > before.get(key, 0):
-                return outcome
-        return default
+    def _replay(self, ops: list[tuple[Any, ...]]) -> None:
+        """Sum the group's counter increments (the steps' ``inc_value`` calls)."""
+        for op in ops:
+            if op[0] == "inc":
+                self.totals[op[1]] += int(op[2])
 
     def _seen_row(self, url: str) -> tuple[str | None, str, str | None] | None:
         """The archive's ``seen`` row of *url*: (hash, status, seen_at)."""
@@ -211,7 +181,7 @@ class Archiver:
         ).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
-    def _seen_rows(self, item: StreamItem) -> list[tuple[str, str | None, str, str | None]]:
+    def _seen_rows(self, item: StreamItem) -> list[SeenRow]:
         """The archive's ``seen`` rows of the item's URLs (its own and its redirects')."""
         urls = [item.url]
         if isinstance(item, ArticleItem):
@@ -222,3 +192,40 @@ class Archiver:
             if row is not None:
                 rows.append((url, *row))
         return rows
+
+
+def _parts(entries: list[Entry]) -> list[list[Entry]]:
+    """*entries* in order, cut so that no part holds two articles with one body hash. A group
+    commit of an article and of another page of the same body (an official page replacing
+    its repost in the same group) fails on the shared temp file (issue 12's group writer, as
+    of this branch), which would lose the group; apart, each is an ordinary commit."""
+    parts: list[list[Entry]] = [[]]
+    hashes: set[str] = set()
+    for entry in entries:
+        article = getattr(entry.item, "article", None)
+        body_hash = getattr(article, "body_hash", "") or ""
+        if body_hash and body_hash in hashes:
+            parts.append([])
+            hashes = set()
+        if body_hash:
+            hashes.add(body_hash)
+        parts[-1].append(entry)
+    return [part for part in parts if part]
+
+
+def _result(entry: Entry, outcome: tuple[Any, ...], failed: str | None) -> Result:
+    """The result of one entry from its group outcome (``failed``: the group was not
+    written)."""
+    if failed is not None:
+        return Result(entry.id, "not archived", failed, ack=False)
+    if outcome[0] == "drop":
+        return Result(entry.id, "dropped", str(outcome[1]))
+    if outcome[0] == "error":
+        logger.error(
+            "could not archive stream entry %s (%s):\n%s", entry.id, entry.item.url, outcome[1]
+        )
+        return Result(entry.id, "error", str(outcome[1]).strip().splitlines()[-1])
+    item = outcome[1]
+    if isinstance(item, SkippedPage):
+        return Result(entry.id, "skipped", item.reason)
+    return Result(entry.id, "archived", getattr(item, "path", None) or "")

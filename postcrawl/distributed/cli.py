@@ -152,7 +152,7 @@ def run_archiver(settings: Any, overrides: dict[str, str], *, forever: bool) -> 
     )
     try:
         archiver = Archiver(settings)
-    except ArchiveError as exc:
+    except (ArchiveError, ValueError) as exc:
         raise CliError(str(exc)) from None
     consumer = Consumer(client, archiver, settings, forever=forever)
     print(f"postcrawl: archiver {consumer.name} on {safe_url(url)} into {root}", flush=True)
@@ -167,7 +167,10 @@ def run_archiver(settings: Any, overrides: dict[str, str], *, forever: bool) -> 
     finally:
         archiver.close()
         client.close()
-    counts = ", ".join(f"{k} {v}" for k, v in sorted(consumer.outcomes.items())) or "nothing"
+    done = archiver.summary() | {
+        k: v for k, v in consumer.outcomes.items() if k in ("error", "unreadable") and v
+    }
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(done.items())) or "nothing"
     print(f"archiver done in {time.monotonic() - began:.1f} s: {counts}", flush=True)
     return status
 

@@ -149,7 +149,7 @@ class Consumer:
     def _beat(self) -> None:
         now = time.monotonic()
         if now - self._last_beat >= self.interval:
-            self.presence.beat(outcomes=dict(self.outcomes))
+            self.presence.beat(outcomes=self.archiver.summary())
             forget_dead(self.redis, "archiver", older_than=3600)
             self._last_beat = now
 

@@ -8,8 +8,8 @@ What the SQLite frontier keeps in three tables lives in four keys (``postcrawl.d
 * ``postcrawl:frontier:walks``: list key → JSON watermark of its last complete walk;
 * ``postcrawl:frontier:channels``: site → JSON ``{"channels": [...], "discovered_at": ...}``.
 
-Writes are atomic where several workers may race: :meth:`add` is ``HSETNX`` + ``SADD`` in one
-MULTI (the first listing wins, as ``INSERT OR IGNORE`` does), a failure count is a Lua
+Writes are atomic where several workers may race: :meth:`add_many` (one list page's URLs) is
+``HSETNX`` + ``SADD`` per URL in one MULTI (the first listing wins, as ``INSERT OR IGNORE`` does), a failure count is a Lua
 read-modify-write (two workers failing one URL in one run still count one run), and a site's
 channels are one value replaced whole. *Pending* means listed, not given up, and not in the
 seen store (:class:`postcrawl.distributed.seen.RedisSeenStore`), as in the SQLite frontier.
@@ -18,7 +18,7 @@ seen store (:class:`postcrawl.distributed.seen.RedisSeenStore`), as in the SQLit
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from postcrawl.distributed import keys
@@ -92,11 +92,18 @@ class RedisFrontier:
 
     # -- listed URLs -----------------------------------------------------------------------
     def add(self, entry: Listed) -> None:
-        record = {name: getattr(entry, name) for name in _LISTED_FIELDS}
-        record |= {"state": "listed", "listed_at": utc_now(), "failures": 0}
+        self.add_many([entry])
+
+    def add_many(self, entries: Sequence[Listed]) -> None:
+        if not entries:
+            return
+        now = utc_now()
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hsetnx(keys.FRONTIER, entry.url, json.dumps(record, ensure_ascii=False))
-        pipe.sadd(keys.frontier_site(entry.site), entry.url)
+        for entry in entries:
+            record = {name: getattr(entry, name) for name in _LISTED_FIELDS}
+            record |= {"state": "listed", "listed_at": now, "failures": 0}
+            pipe.hsetnx(keys.FRONTIER, entry.url, json.dumps(record, ensure_ascii=False))
+            pipe.sadd(keys.frontier_site(entry.site), entry.url)
         pipe.execute()
 
     def is_listed(self, url: str) -> bool:

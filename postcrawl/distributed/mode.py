@@ -3,14 +3,16 @@
 ``POSTCRAWL_REDIS_URL`` switches distributed mode on; the role says which process this is:
 
 * ``worker`` — ``postcrawl crawl --worker``: scrapy-redis scheduler and dupefilter on the shared
-  queue, the seen store and the frontier in Redis, the archive-side steps (those built on
-  :class:`postcrawl.pipelines.ArchiveStep`: topic, dedupe, store) replaced by the stream, no run
-  report, discovery not remembered (a worker sees only its share of the channels), no WARC
-  unless ``POSTCRAWL_WARC_DIR`` names a folder of its own;
+  queue, the seen store and the frontier in Redis, only the steps before the archive (not built
+  on :class:`postcrawl.pipelines.ArchiveStep`: extract, normalize; in the pipeline process as
+  configured), their items to the stream, no run report, discovery not remembered (a worker
+  sees only its share of the channels), no WARC unless ``POSTCRAWL_WARC_DIR`` names a folder of
+  its own;
 * ``enqueue`` — ``postcrawl enqueue``: the same queue, only pushed to; no item pipelines, no
   end-of-run extensions;
-* ``archiver`` — ``postcrawl archiver``: the seen store in Redis, so the archive marks each
-  commit there as well.
+* ``archiver`` — ``postcrawl archiver``: only the archive steps (topic, dedupe, store: the items
+  come extracted and normalized), the seen store in Redis (which the archiver marks after each
+  group commit).
 
 Values go in at the project's priority: what ``-s NAME=VALUE`` sets still wins.
 """
@@ -29,7 +31,6 @@ Role = Literal["worker", "enqueue", "archiver"]
 ROLE_SETTING = "POSTCRAWL_DISTRIBUTED_ROLE"
 REDIS_SEEN = "postcrawl.distributed.seen.RedisSeenStore"
 REDIS_FRONTIER = "postcrawl.distributed.frontier.RedisFrontier"
-STREAM_PIPELINE = "postcrawl.distributed.worker.StreamPipeline"
 _PRIORITY = "project"
 
 
@@ -61,7 +62,10 @@ def configure(settings: Settings, role: Role) -> str:
     put(ROLE_SETTING, role)
     put("POSTCRAWL_SEEN_STORE", REDIS_SEEN)
     put("POSTCRAWL_FRONTIER_STORE", REDIS_FRONTIER)
+    pipelines = dict(settings.getdict("ITEM_PIPELINES"))
+    steps = {path for path, _ in archive_steps(settings)}
     if role == "archiver":
+        put("ITEM_PIPELINES", {p: (o if p in steps else None) for p, o in pipelines.items()})
         return url
     put("REDIS_URL", url)
     put("SCHEDULER", "postcrawl.distributed.scheduler.RedisScheduler")
@@ -81,11 +85,7 @@ def configure(settings: Settings, role: Role) -> str:
         extensions["postcrawl.warc.WarcRecorder"] = None
         put("EXTENSIONS", extensions)
         return url
-    pipelines = dict(settings.getdict("ITEM_PIPELINES"))
-    for path, _ in archive_steps(settings):
-        pipelines[path] = None
-    pipelines[STREAM_PIPELINE] = 1000
-    put("ITEM_PIPELINES", pipelines)
+    put("ITEM_PIPELINES", {p: (None if p in steps else o) for p, o in pipelines.items()})
     extensions["postcrawl.distributed.worker.DistributedWorker"] = 480
     if not settings.get("POSTCRAWL_WARC_DIR"):
         extensions["postcrawl.warc.WarcRecorder"] = None

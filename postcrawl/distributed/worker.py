@@ -3,10 +3,13 @@
 * :class:`WorkerStart` (spider middleware): the spider's ``start()`` does not run —
   ``postcrawl enqueue`` put the start requests into the shared queue once, so N workers do not
   each issue them. List walks and pagination flow through the shared queue.
-* :class:`StreamPipeline` (the last item pipeline): the item the extract and normalize steps
-  made goes to the Redis stream ``postcrawl:items`` for ``postcrawl archiver``; the worker never
-  writes the archive directory.
-* :class:`DistributedWorker` (extension): the heartbeat; a poll of the shared queue while the
+* :class:`DistributedWorker` sends each item the extract and normalize steps made (the
+  ``item_scraped`` signal, whichever ``ITEM_PROCESSOR`` ran the steps) to the Redis stream
+  ``postcrawl:items`` for ``postcrawl archiver``: staged with the output of the request that
+  produced it and sent with that request's release from the in-flight set
+  (:class:`~postcrawl.distributed.queue.ReliablePriorityQueue`), so an item is never lost
+  between a worker and Redis. The worker never writes the archive directory.
+* :class:`DistributedWorker` (extension) also keeps the heartbeat; a poll of the shared queue while the
   worker is idle; dead workers' in-flight requests back into the queue; and the end of the
   run. scrapy-redis keeps a spider open forever by default; a worker closes its spider once the
   spider's queue is empty, no worker (alive or dead) holds one of its requests — a list page
@@ -56,36 +59,6 @@ class WorkerStart:
         """Nothing: the shared queue holds the start requests (``postcrawl enqueue``)."""
         return
         yield
-
-
-class StreamPipeline:
-    """Sends each :class:`ArticleItem` and :class:`SkippedPage` to the stream
-    ``postcrawl:items`` (``postcrawl/stream/articles``, ``…/skipped``): staged with the output of
-    the request that produced it, and sent with that request's release from the in-flight set
-    (:class:`~postcrawl.distributed.queue.ReliablePriorityQueue`), so an item is never lost
-    between a worker and Redis: until it is sent, its request is in flight."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> StreamPipeline:
-        if not _is_worker(crawler):
-            raise NotConfigured
-        return cls(crawler)
-
-    def process_item(self, item: Any) -> Any:
-        from postcrawl.distributed.scheduler import queue_of
-
-        if not isinstance(item, ArticleItem | SkippedPage):
-            return item
-        spider = self.crawler.spider.name if self.crawler.spider else ""
-        queue_of(self.crawler).stage_item(
-            {"v": str(VERSION), "spider": spider, "item": encode_item(item)}
-        )
-        kind = "articles" if isinstance(item, ArticleItem) else "skipped"
-        self.crawler.stats.inc_value(f"postcrawl/stream/{kind}")
-        return item
 
 
 class _WorkerProcess:
@@ -161,7 +134,22 @@ class DistributedWorker:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.busy, signal=signals.request_reached_downloader)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         return ext
+
+    def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
+        """Stage the finished item for the stream (``postcrawl/stream/articles``,
+        ``…/skipped``); it goes with its request's release (see the module's docstring)."""
+        from postcrawl.distributed.scheduler import queue_of
+
+        if not isinstance(item, ArticleItem | SkippedPage):
+            return
+        name = self.crawler.spider.name if self.crawler.spider else ""
+        queue_of(self.crawler).stage_item(
+            {"v": str(VERSION), "spider": name, "item": encode_item(item)}
+        )
+        kind = "articles" if isinstance(item, ArticleItem) else "skipped"
+        self.crawler.stats.inc_value(f"postcrawl/stream/{kind}")
 
     def spider_error(self, failure: Any, response: Any, spider: Spider) -> None:
         """A callback that failed on Redis (a restart, say) may have lost its output: its

@@ -121,8 +121,13 @@ class Corpus:
         )
 
     def _articles_in_index(self) -> int:
+        """How many articles the index holds, near enough for the search planner: the highest
+        rowid (one B-tree descent), never less than the count and equal to it until articles
+        are replaced. ``COUNT(*)`` reads a whole index: tens of milliseconds at 200,000
+        articles, paid by every ``postcrawl search``."""
         if self._size is None:
-            self._size = counts.count(self.conn, Filters())
+            row = self.conn.execute("SELECT max(rowid) FROM articles").fetchone()
+            self._size = int(row[0] or 0)
         return self._size
 
     def resolve(self, ref: str) -> str:

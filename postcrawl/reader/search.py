@@ -1,13 +1,17 @@
 """Full-text search: the planner that picks how to find the newest matches, and the hits.
 
 Terms of three characters or more go through the FTS5 trigram index; shorter ones (``邮政``,
-``局``) are matched with LIKE. A rare word's matches are sorted; a common word is found by
-walking the articles newest first and testing each, for a bounded number of SQLite VM steps
-before falling back to sorting. All ways give the same rows.
+``局``) are matched with LIKE. The first matches are read once (at most the common threshold):
+fewer than that, and it is a rare word, whose matches are sorted by date; as many, and it is a
+common word, found by walking the articles newest first and testing each, for a bounded number
+of SQLite VM steps before falling back to sorting every match. All ways give the same rows.
+Sorting orders the matches' dates first and reads the bodies (the snippets) of the page of hits
+only: a body is kilobytes, read from overflow pages, and most matches are not shown.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -28,6 +32,11 @@ COMMON_MATCHES = 2000
 WALK_BUDGET = 40  # ≈ 25 ms of walking on the benchmark machine
 WALK_STEP = 1000  # VM steps between two budget checks
 _FTS_ROWIDS = "a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+# The matches a rare word's first read found, passed back as one JSON array (no limit on their
+# number, unlike bound parameters).
+_LISTED_ROWIDS = "a.rowid IN (SELECT value FROM json_each(?))"
+_COLUMNS = "a.hash, a.published, a.site, a.title, a.source, a.path, a.url, a.body"
+_ORDER = "ORDER BY a.day DESC, a.path DESC"
 _FTS_HAS_ROW = (
     "EXISTS (SELECT 1 FROM articles_fts f WHERE f.articles_fts MATCH ? AND f.rowid = a.rowid)"
 )
@@ -115,30 +124,44 @@ def search(
     if not terms:
         raise CorpusError("empty search query")
     clauses, params = filters.sql()
+    # Short terms are tested last: LIKE reads a body, kilobytes from overflow pages, where a
+    # filter (site, day, province) reads a few bytes of the row. SQLite tests the terms of a
+    # WHERE in the order written.
+    likes: list[str] = []
+    like_params: list[Any] = []
     for term in terms:
         if len(term) < TRIGRAM:
-            clauses.append("(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')")
-            params += [f"%{like_escape(term)}%"] * 2
+            likes.append("(a.title LIKE ? ESCAPE '\\' OR a.body LIKE ? ESCAPE '\\')")
+            like_params += [f"%{like_escape(term)}%"] * 2
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     limits = [limit] if limit is not None else []
     if not long_terms:
-        rows = _query(conn, _search_sql("articles a", clauses, limit), params + limits)
+        sql = _search_sql("articles a", [*clauses, *likes], limit)
+        rows = _query(conn, sql, [*params, *like_params, *limits])
+    elif limit is None:  # every match, sorted (every body is wanted)
+        sort = _search_sql("articles a", [_FTS_ROWIDS, *clauses, *likes], limit)
+        rows = _query(conn, sort, [_match(long_terms), *params, *like_params])
     else:
-        match = " ".join(fts_phrase(t) for t in long_terms)
-        rows = None
-        common = tuning.common_threshold
-        if limit is not None and _matches_at_least(conn, match, common(corpus_size())):
+        match = _match(long_terms)
+        common = tuning.common_threshold(corpus_size())
+        first = _first_matches(conn, match, common)
+        if len(first) >= common:
             # A common word (邮政管理 is in most articles): sorting every match costs more
             # than walking the articles newest first and testing each until `limit` are
             # found, which takes few steps because most match. Filters can make the walk
-            # long (a common word on one small site); past a budget it gives way.
+            # long (a common word on one small site); past a budget it gives way. The
+            # filters come before the full-text test, which seeks in the index.
             walk = _search_sql(
-                "articles a INDEXED BY articles_day", [_FTS_HAS_ROW, *clauses], limit
+                "articles a INDEXED BY articles_day", [*clauses, _FTS_HAS_ROW, *likes], limit
             )
-            rows = _bounded(conn, walk, [match, *params, limit], tuning)
-        if rows is None:  # a rare word, or a walk too long: its matches, sorted
-            sort = _search_sql("articles a", [_FTS_ROWIDS, *clauses], limit)
-            rows = _query(conn, sort, [match, *params, *limits])
+            walked = _bounded(conn, walk, [*params, match, *like_params, limit], tuning)
+            if walked is None:  # a walk too long: every match, sorted
+                sort = _sorted_sql([_FTS_ROWIDS, *clauses, *likes], limit)
+                walked = _query(conn, sort, [match, *params, *like_params, limit])
+            rows = walked
+        else:  # a rare word: the matches just read are all of them; sort those
+            sort = _sorted_sql([_LISTED_ROWIDS, *clauses, *likes], limit)
+            rows = _query(conn, sort, [json.dumps(first), *params, *like_params, limit])
     return [_hit(r, terms) for r in rows]
 
 
@@ -156,11 +179,21 @@ def _hit(row: sqlite3.Row, terms: Sequence[str]) -> Hit:
 
 
 def _search_sql(source: str, clauses: Sequence[str], limit: int | None) -> str:
-    sql = (
-        "SELECT a.hash, a.published, a.site, a.title, a.source, a.path, a.url, a.body "
-        f"FROM {source} {where(clauses)} ORDER BY a.day DESC, a.path DESC"
-    )
+    sql = f"SELECT {_COLUMNS} FROM {source} {where(clauses)} {_ORDER}"
     return sql + (" LIMIT ?" if limit is not None else "")
+
+
+def _sorted_sql(clauses: Sequence[str], limit: int) -> str:
+    """The newest *limit* articles that meet *clauses*: their dates sorted first, then only
+    those rows read whole (carrying every match's body through the sort would read kilobytes
+    per match that are never shown)."""
+    page = f"SELECT a.rowid FROM articles a {where(clauses)} {_ORDER} LIMIT ?"
+    return f"SELECT {_COLUMNS} FROM articles a WHERE a.rowid IN ({page}) {_ORDER}"
+
+
+def _match(long_terms: Sequence[str]) -> str:
+    """The FTS5 query for the terms the trigram index can answer, each a literal phrase."""
+    return " ".join(fts_phrase(t) for t in long_terms)
 
 
 def _query(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
@@ -193,10 +226,8 @@ def _bounded(
         conn.set_progress_handler(None, 0)
 
 
-def _matches_at_least(conn: sqlite3.Connection, match: str, count: int) -> bool:
-    """Whether the FTS query *match* has *count* matches or more (reads at most *count*)."""
-    row = conn.execute(
-        "SELECT COUNT(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)",
-        (match, count),
-    ).fetchone()
-    return int(row[0]) >= count
+def _first_matches(conn: sqlite3.Connection, match: str, count: int) -> list[int]:
+    """The rowids of the first *count* matches of the FTS query *match* (all, when fewer):
+    whether a word is common, and for a rare one every match, in one read of the index."""
+    sql = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?"
+    return [r[0] for r in conn.execute(sql, (match, count))]
