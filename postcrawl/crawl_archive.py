@@ -1,33 +1,60 @@
 """The crawl's archive: one :class:`ArchiveStore` per crawler, shared by the spider (which
 reads what is seen and pending), the frontier middleware and the pipeline steps, and closed
 when the engine stops. The last crawler of a process to close its archive ends the crawl:
-:func:`finish_crawl` merges the full-text index's segments then."""
+:func:`finish_crawl` merges the full-text index's segments then.
+
+The seen store and the crawl frontier are chosen by settings, the way Scrapy chooses its
+``DUPEFILTER_CLASS``: ``POSTCRAWL_SEEN_STORE`` (a :class:`~postcrawl.seen.SeenStore`) and
+``POSTCRAWL_FRONTIER_STORE`` (a :class:`~postcrawl.frontier.Frontier`). The defaults live inside
+the archive's ``index.sqlite3``; another class (the Redis ones of distributed mode) is built
+with its ``from_crawler``, once per crawler, and the archive marks every write in that seen
+store too. A distributed worker or ``postcrawl enqueue`` (``POSTCRAWL_DISTRIBUTED_ROLE``) never
+opens the archive: it may run on another host than the archive's.
+"""
 
 from __future__ import annotations
 
 import logging
 import weakref
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import build_from_crawler, load_object
 
 from postcrawl import index
 from postcrawl.archive import ArchiveStore
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
+from postcrawl.frontier import Frontier, SqliteFrontier
 from postcrawl.paths import data_dir_setting
+from postcrawl.seen import SeenStore, SqliteSeenStore
 
 logger = logging.getLogger(__name__)
 
 _ARCHIVES: weakref.WeakKeyDictionary[Crawler, ArchiveStore] = weakref.WeakKeyDictionary()
+# Seen stores and frontiers that do not live in the archive, per crawler: kind -> instance.
+_STATES: weakref.WeakKeyDictionary[Crawler, dict[str, Any]] = weakref.WeakKeyDictionary()
+# Roles of distributed mode that must not touch the archive directory.
+_NO_ARCHIVE_ROLES = ("worker", "enqueue")
 
 
 def archive_for(crawler: Crawler) -> ArchiveStore:
     """The crawl's one :class:`ArchiveStore` (root ``POSTCRAWL_DATA_DIR``), closed with the spider."""
     store = _ARCHIVES.get(crawler)
     if store is None:
+        role = crawler.settings.get("POSTCRAWL_DISTRIBUTED_ROLE")
+        if role in _NO_ARCHIVE_ROLES:
+            raise RuntimeError(f"a distributed {role} does not open the archive")
         root = data_dir_setting(crawler.settings)
-        store = ArchiveStore(root, fsync=crawler.settings.getbool("POSTCRAWL_FSYNC", True))
+        # Another seen store is marked with every write: by the archive's commit, or (the
+        # distributed archiver) by the archiver itself, a batch at a time after the commits,
+        # so no Redis round trip happens inside the archive's lock.
+        shared = _seen_class(crawler) is not SqliteSeenStore and role != "archiver"
+        seen = seen_for(crawler) if shared else None
+        store = ArchiveStore(
+            root, seen=seen, fsync=crawler.settings.getbool("POSTCRAWL_FSYNC", True)
+        )
         _ARCHIVES[crawler] = store
 
         def close(*_: object) -> None:
@@ -48,6 +75,45 @@ def archive_for(crawler: Crawler) -> ArchiveStore:
         # the archive (the frontier's failure count, the run summary).
         crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
     return store
+
+
+def _seen_class(crawler: Crawler) -> type:
+    return load_object(crawler.settings.get("POSTCRAWL_SEEN_STORE") or SqliteSeenStore)
+
+
+def _frontier_class(crawler: Crawler) -> type:
+    return load_object(crawler.settings.get("POSTCRAWL_FRONTIER_STORE") or SqliteFrontier)
+
+
+def _state(crawler: Crawler, kind: str, cls: type) -> Any:
+    """The crawler's one instance of *cls* (built with its ``from_crawler``), closed when the
+    engine stops."""
+    states = _STATES.setdefault(crawler, {})
+    if kind not in states:
+        states[kind] = instance = build_from_crawler(cls, crawler)
+
+        def close(*_: object) -> None:
+            if _STATES.get(crawler, {}).pop(kind, None) is not None:
+                instance.close()
+
+        crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
+    return states[kind]
+
+
+def seen_for(crawler: Crawler) -> SeenStore:
+    """The crawl's seen store (``POSTCRAWL_SEEN_STORE``): the archive's own by default."""
+    cls = _seen_class(crawler)
+    if cls is SqliteSeenStore:
+        return archive_for(crawler).seen
+    return _state(crawler, "seen", cls)
+
+
+def frontier_for(crawler: Crawler) -> Frontier:
+    """The crawl frontier (``POSTCRAWL_FRONTIER_STORE``): the archive's own by default."""
+    cls = _frontier_class(crawler)
+    if cls is SqliteFrontier:
+        return archive_for(crawler).frontier
+    return _state(crawler, "frontier", cls)
 
 
 def finish_crawl(store: ArchiveStore) -> index.FtsOptimize:

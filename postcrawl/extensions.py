@@ -62,12 +62,12 @@ class FrontierAtRunEnd:
         return ext
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        from postcrawl.crawl_archive import archive_for  # it imports this module
+        from postcrawl.crawl_archive import frontier_for  # it imports this module
 
         site = getattr(getattr(spider, "site", None), "name", None)
         if site is None or self.crawler.stats.get_value(ARCHIVE_ERROR_KEY):
             return
-        self.run_ended(spider, reason, site, archive_for(self.crawler).frontier)
+        self.run_ended(spider, reason, site, frontier_for(self.crawler))
 
     def run_ended(self, spider: Spider, reason: str, site: str, frontier: Frontier) -> None:
         """What to record for *site*'s run that ended with *reason*."""

@@ -109,6 +109,37 @@ POSTCRAWL_WARC_ENABLED = True  # raw responses in data/warc/, for re-extraction
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 LOG_FORMATTER = "postcrawl.logformatter.OneLineLogFormatter"  # a dropped item: URL and reason
 
+# --- Where "seen" and the crawl frontier live -------------------------------------------------
+# Chosen like Scrapy's DUPEFILTER_CLASS: import paths of a SeenStore and a Frontier. The
+# defaults live inside the archive's index.sqlite3 (postcrawl/crawl_archive.py).
+POSTCRAWL_SEEN_STORE = "postcrawl.seen.SqliteSeenStore"
+POSTCRAWL_FRONTIER_STORE = "postcrawl.frontier.SqliteFrontier"
+
+# --- Distributed mode (docs/distributed.md) ----------------------------------------------------
+# redis://[:password@]host:6379/0 switches it on: shared request queues (scrapy-redis), the seen
+# store and the frontier in Redis, items to a Redis stream that `postcrawl archiver` writes into
+# the archive. Unset (the default): everything embedded, no server needed.
+POSTCRAWL_REDIS_URL = os.environ.get("POSTCRAWL_REDIS_URL") or None
+# A worker exits once its spiders' queues are empty, no worker holds a request of them and this
+# many seconds have passed so (0: never exit).
+POSTCRAWL_WORKER_IDLE_TIMEOUT = 10.0
+# Workers and archivers beat this often; one silent for POSTCRAWL_HEARTBEAT_TTL seconds is dead
+# (its requests go back to the queue, its stream entries to another archiver).
+POSTCRAWL_HEARTBEAT_INTERVAL = 5.0
+POSTCRAWL_HEARTBEAT_TTL = 30.0
+# An idle worker looks at the shared queue this often (Scrapy's own poll is every 5 s).
+POSTCRAWL_WORKER_POLL_INTERVAL = 0.25
+# Requests a worker takes from the shared queue at a time (one Redis round trip).
+POSTCRAWL_WORKER_PREFETCH = 4
+# The archiver: stream entries read per batch; a dead archiver's entries are claimed after
+# they have waited this many seconds unacknowledged; with nothing to do, no worker alive and
+# every queue empty for POSTCRAWL_ARCHIVER_IDLE_TIMEOUT seconds it exits (unless --forever).
+POSTCRAWL_ARCHIVER_BATCH = 50
+POSTCRAWL_ARCHIVER_CLAIM_IDLE = 60.0
+POSTCRAWL_ARCHIVER_IDLE_TIMEOUT = 10.0
+# Workers write no WARC unless this names a folder on their own host (never the archive's).
+POSTCRAWL_WARC_DIR = None
+
 # --- Runtime --------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
 # Scrapy parses every callback's source for a `return value` in a generator, per response;

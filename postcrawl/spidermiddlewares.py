@@ -17,7 +17,7 @@ from twisted.python.threadpool import ThreadPool
 
 from postcrawl import index
 from postcrawl.archive import INDEX, is_fatal
-from postcrawl.crawl_archive import archive_for, stop_for_archive_error
+from postcrawl.crawl_archive import archive_for, frontier_for, stop_for_archive_error
 from postcrawl.extensions import ARCHIVE_ERROR_KEY
 from postcrawl.frontier import Frontier, Listed, SqliteFrontier, Watermark
 from postcrawl.items import ListWalkDone
@@ -51,7 +51,7 @@ class FrontierMiddleware:
     @property
     def frontier(self) -> Frontier:
         if self._frontier is None:
-            self._frontier = archive_for(self.crawler).frontier
+            self._frontier = frontier_for(self.crawler)
         return self._frontier
 
     async def process_spider_output(

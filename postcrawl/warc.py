@@ -80,8 +80,10 @@ class WarcRecorder:
     run while it compresses), in the order the responses came; the reactor thread only
     queues them. The file is complete when the spider closes."""
 
-    def __init__(self, root: Path, spider_name: str, fsync: bool) -> None:
-        folder = root / WARC_DIR
+    def __init__(
+        self, root: Path, spider_name: str, fsync: bool, folder: Path | None = None
+    ) -> None:
+        folder = folder or root / WARC_DIR
         folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.path = folder / f"{spider_name}-{stamp}-{os.getpid()}.warc.gz"
@@ -101,7 +103,15 @@ class WarcRecorder:
             raise NotConfigured
         root = data_dir_setting(settings)
         name = crawler.spidercls.name if crawler.spidercls else "crawl"
-        recorder = cls(root, name, settings.getbool("POSTCRAWL_FSYNC", True))
+        # POSTCRAWL_WARC_DIR: a distributed worker's own folder (workers never write the
+        # archive's), to be copied into <data>/warc/ for postcrawl reextract.
+        folder = settings.get("POSTCRAWL_WARC_DIR")
+        recorder = cls(
+            root,
+            name,
+            settings.getbool("POSTCRAWL_FSYNC", True),
+            Path(folder) if folder else None,
+        )
         crawler.signals.connect(recorder.response_received, signal=signals.response_received)
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         crawler.stats.set_value("postcrawl/warc/file", str(recorder.path))

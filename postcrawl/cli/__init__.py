@@ -20,6 +20,9 @@ __all__ = ["CliError", "add_data_dir", "data_dir", "plural"]
 
 COMMAND_MODULES = (
     "postcrawl.cli.crawl",
+    "postcrawl.cli.enqueue",
+    "postcrawl.cli.archiver",
+    "postcrawl.cli.status",
     "postcrawl.cli.runs",
     "postcrawl.cli.extract",
     "postcrawl.cli.reindex",

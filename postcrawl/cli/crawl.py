@@ -11,6 +11,10 @@ Progress: on a terminal, a live table with one row per site; otherwise one plain
 every ``POSTCRAWL_PROGRESS_INTERVAL`` seconds. At the end, one run report for all the spiders
 (``<data>/runs/<UTC stamp>-<spider or 'crawl'>.json``) printed as a table. Exit status: 0 all
 ok or degraded, 1 a spider broken (or the archive could not be opened), 2 usage, 75 locked.
+
+``--worker`` runs a distributed worker instead (``POSTCRAWL_REDIS_URL``; docs/distributed.md):
+the spiders take their requests from the shared queues until those are done, and send their
+items to the archiver; no archive, run lock or report on this host.
 """
 
 from __future__ import annotations
@@ -55,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=[],
         metavar="NAME=VALUE",
         help="Scrapy or postcrawl setting (POSTCRAWL_DATA_DIR=…, DOWNLOAD_DELAY=…)",
+    )
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="a distributed worker (POSTCRAWL_REDIS_URL): take requests from the shared queues "
+        "until they are done, send items to the archiver",
     )
     wait = parser.add_mutually_exclusive_group()
     wait.add_argument(
@@ -120,12 +130,32 @@ def run(args: argparse.Namespace) -> int:
     overrides = _pairs(args.set, "-s")
     settings = project_settings(overrides)
     names = checked_spiders(args, settings, spargs)
+    if args.worker:
+        from postcrawl.distributed.cli import run_worker
+
+        return run_worker(settings, overrides, names, spargs)
+    refuse_distributed(settings)
     root = data_dir_setting(settings)
     wait = settings.getbool("POSTCRAWL_RUN_LOCK_WAIT") if args.wait is None else args.wait
     with _run_lock(root, wait=wait):
         live = sys.stdout.isatty()
         report, path, bootstrap_failed = crawl(settings, overrides, names, spargs, root, live)
     return _report_outcome(report, path, live=live, bootstrap_failed=bootstrap_failed)
+
+
+def refuse_distributed(settings: Any) -> None:
+    """A usage error when ``POSTCRAWL_REDIS_URL`` is set: an embedded crawl there would bypass
+    the shared queues and the one archive writer."""
+    from postcrawl.distributed.connection import redis_url, safe_url
+
+    url = redis_url(settings)
+    if url:
+        raise CliError(
+            f"POSTCRAWL_REDIS_URL is set ({safe_url(url)}): distributed mode runs "
+            "`postcrawl enqueue`, `postcrawl crawl --worker` and `postcrawl archiver`; "
+            "unset it (or -s POSTCRAWL_REDIS_URL=) for an embedded crawl",
+            2,
+        )
 
 
 def checked_spiders(args: argparse.Namespace, settings: Any, spargs: dict[str, str]) -> list[str]:
@@ -287,7 +317,8 @@ def progress_row(crawler: Any, now: float, began: float) -> dict[str, Any]:
         "lists": n("postcrawl/list/pages")
         + n("postcrawl/api/pages")
         + n("postcrawl/spider/list_pages"),
-        "new": n("postcrawl/store/stored"),
+        # A distributed worker stores nothing: its new articles are those sent to the archiver.
+        "new": n("postcrawl/store/stored") + n("postcrawl/stream/articles"),
         "duplicate": n("postcrawl/dedupe/duplicate")
         + n("postcrawl/dedupe/near-duplicate")
         + n("postcrawl/dedupe/claimed"),

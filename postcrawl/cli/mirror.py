@@ -60,6 +60,13 @@ def register(subparsers: Any) -> None:
         help="a made-up prefix and channel codes (found only by discovery)",
     )
     p.add_argument("--no-api", action="store_true", help="the search API answers HTML")
+    p.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="milliseconds added to every answer (a distant server; default 0)",
+    )
     p.add_argument("--no-nav", action="store_true", help="a home page without navigation")
     p.add_argument(
         "--data-dir",
@@ -130,6 +137,8 @@ def resolve_sites(names: list[str]) -> tuple[Bureau | None, list[Aggregator]]:
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     if args.articles < 1 or args.page_size < 1:
         raise CliError("--articles and --page-size must be at least 1", 2)
+    if args.latency < 0:
+        raise CliError("--latency must not be negative", 2)
     bureau, rows = resolve_sites(args.site)
     aggregators = [AggregatorMirror(row) for row in rows]
     mirror = None
@@ -146,7 +155,9 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             originals=bool(aggregators),
         )
     try:
-        server = MirrorServer(combined_routes(mirror, aggregators), port=args.port)
+        server = MirrorServer(
+            combined_routes(mirror, aggregators), port=args.port, latency=args.latency / 1000
+        )
     except OSError as exc:
         raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
     names = [f"{b.display_name} ({b.domain})" for b in [bureau] if b is not None]

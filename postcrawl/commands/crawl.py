@@ -77,6 +77,13 @@ class Command(ScrapyCrawl):
             except SpiderArgumentError as exc:
                 raise UsageError(str(exc), print_help=False) from None
         assert self.settings is not None
+        from postcrawl.cli import CliError
+        from postcrawl.cli.crawl import refuse_distributed
+
+        try:
+            refuse_distributed(self.settings)
+        except CliError as exc:
+            raise UsageError(str(exc), print_help=False) from None
         root = data_dir_setting(self.settings)
         lock = RunLock(root, wait=self.settings.getbool("POSTCRAWL_RUN_LOCK_WAIT"))
         try:

@@ -33,11 +33,16 @@ class MirrorServer:
     """Serves *routes* (``"/path?query" -> Route``) on 127.0.0.1 from a background thread.
 
     Use as a context manager; :attr:`base_url` is ``http://127.0.0.1:<port>``. A request path
-    matches with its query first, then without it; anything else is a 404.
+    matches with its query first, then without it; anything else is a 404. *latency* seconds
+    are added to every answer (a distant server: the distributed benchmark measures what
+    several workers gain while each waits for its answers).
     """
 
-    def __init__(self, routes: dict[str, Route] | None = None, port: int = 0) -> None:
+    def __init__(
+        self, routes: dict[str, Route] | None = None, port: int = 0, latency: float = 0.0
+    ) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
+        self.latency = latency
         self.hits: Counter[str] = Counter()
         self._failures: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -104,8 +109,9 @@ class MirrorServer:
             failing = route is not None and self._failures[key] < route.fail_first
             if failing:
                 self._failures[key] += 1
-        if route is not None and route.delay:
-            time.sleep(route.delay)
+        delay = self.latency + (route.delay if route is not None else 0.0)
+        if delay > 0:
+            time.sleep(delay)
         if route is None:
             status, body, ctype, headers = (
                 404,

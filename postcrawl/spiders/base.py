@@ -33,7 +33,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from postcrawl.crawl_archive import archive_for
+from postcrawl.crawl_archive import frontier_for, seen_for
 from postcrawl.extensions import note_failure
 from postcrawl.extraction import PageHints
 from postcrawl.frontier import Frontier, Listed
@@ -159,9 +159,8 @@ class ArchiveSpider(ListWalking, scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        archive = archive_for(crawler)
-        spider.seen = archive.seen
-        spider.frontier = archive.frontier
+        spider.seen = seen_for(crawler)
+        spider.frontier = frontier_for(crawler)
         return spider
 
     # -- start -----------------------------------------------------------------------------
