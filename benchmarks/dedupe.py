@@ -24,8 +24,10 @@ Two paths are measured, each in a fresh archive, with the same article stream:
 
 * ``store``: what a crawl runs per article: :meth:`ArchiveStore.find_match` (the dedupe step)
   then :meth:`ArchiveStore.add` with ``unmatched_at`` (manifest line, file, index rows, FTS,
-  near-dup signature) or, for a copy, :meth:`ArchiveStore.add_sighting`. ``fsync=False``: the
-  benchmark measures CPU cost, not the disk's flush latency;
+  near-dup signature) or, for a copy, :meth:`ArchiveStore.add_sighting`, in group commits
+  (``--group``, by default the crawl's largest, which a crawl under load fills; each page is
+  charged its share of its group's commit). ``fsync=False``: the benchmark measures CPU
+  cost, not the disk's flush latency;
 * ``index``: :class:`postcrawl.neardup.NearDupIndex` alone, ``candidates`` then ``add``, one
   transaction per article.
 
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import random
 import re
 import resource
@@ -52,7 +55,7 @@ from typing import Literal
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from postcrawl import index, neardup  # noqa: E402
+from postcrawl import index, neardup, settings  # noqa: E402
 from postcrawl.archive import ArchiveStore  # noqa: E402
 from postcrawl.article_text import normalize_extracted  # noqa: E402
 from postcrawl.chinese_text import clean_paragraphs, normalized_body, to_simplified  # noqa: E402
@@ -707,47 +710,69 @@ class Tally:
     misses: list[str] = field(default_factory=list)  # what went wrong, one line each
 
 
-def run_store(prose: Prose, events: list[Event], root: Path, progress: bool) -> Tally:
-    """The crawl's per-article path through an :class:`ArchiveStore`."""
-    tally = Tally("store")
+def run_store(prose: Prose, events: list[Event], root: Path, progress: bool, group: int) -> Tally:
+    """The crawl's path through an :class:`ArchiveStore`: per page ``find_match``, then
+    ``add`` or ``add_sighting``, in group commits of *group* pages (as the crawl's pipeline
+    process runs them; 1: each page its own commit). The group's commit, at its end, is
+    shared out evenly over its pages' times."""
+    tally = Tally(f"store, group commits of {group}")
     stored: dict[int, str] = {}  # story seed -> hash the archive holds it under
     start = time.perf_counter()
+    stream = pages(prose, events)
+    done = 0
     with ArchiveStore(root, fsync=False) as store:
-        for i, page in enumerate(pages(prose, events)):
-            art = page.article
-            c0, t0 = time.process_time(), time.perf_counter()
-            checkpoint = store.checkpoint()
-            match = store.find_match(art)
-            t1, c1 = time.perf_counter(), time.process_time()
-            if match is None or match.superseded_by(page.official):
-                result = store.add(
-                    art, official=page.official, unmatched_at=checkpoint if match is None else None
-                )
-                status, body_hash = result.status, result.body_hash
-            else:
-                store.add_sighting(
-                    art,
-                    official=page.official,
-                    relation=match.relation,
-                    similarity=match.similarity,
-                    body_hash=match.body_hash,
-                )
-                status, body_hash = "duplicate", match.body_hash
-            t2, c2 = time.perf_counter(), time.process_time()
-            tally.cpu_ms.append((c2 - c0) * 1000)
-            tally.lookup_cpu_ms.append((c1 - c0) * 1000)
-            tally.lookup_ms.append((t1 - t0) * 1000)
-            tally.times_ms.append((t2 - t0) * 1000)
-            _score(tally, page, status, body_hash, stored)
-            if progress and (i + 1) % SLICE == 0:
-                print(f"  store: {i + 1:,} pages …", flush=True)
+        while batch := list(itertools.islice(stream, group)):
+            first = len(tally.times_ms)
+            outcomes: list[tuple[Page, str, str]] = []
+            with store.group():
+                for page in batch:
+                    outcomes.append((page, *_store_one(store, page, tally)))
+                c0, t0 = time.process_time(), time.perf_counter()
+            commit_ms = (time.perf_counter() - t0) * 1000 / len(batch)
+            commit_cpu = (time.process_time() - c0) * 1000 / len(batch)
+            for k in range(first, len(tally.times_ms)):
+                tally.times_ms[k] += commit_ms
+                tally.cpu_ms[k] += commit_cpu
+            for page, status, body_hash in outcomes:  # scored once committed
+                _score(tally, page, status, body_hash, stored)
+            if progress and (done + len(batch)) // SLICE > done // SLICE:
+                print(f"  store: {done + len(batch):,} pages …", flush=True)
+            done += len(batch)
     tally.seconds = time.perf_counter() - start
     return tally
 
 
-def run_index(prose: Prose, events: list[Event], root: Path, progress: bool) -> Tally:
+def _store_one(store: ArchiveStore, page: Page, tally: Tally) -> tuple[str, str]:
+    """One page through the dedupe and store steps; its times go into *tally*."""
+    art = page.article
+    c0, t0 = time.process_time(), time.perf_counter()
+    checkpoint = store.checkpoint()
+    match = store.find_match(art)
+    t1, c1 = time.perf_counter(), time.process_time()
+    if match is None or match.superseded_by(page.official):
+        unmatched = checkpoint if match is None else None
+        result = store.add(art, official=page.official, unmatched_at=unmatched)
+        status, body_hash = result.status, result.body_hash
+    else:
+        store.add_sighting(
+            art,
+            official=page.official,
+            relation=match.relation,
+            similarity=match.similarity,
+            body_hash=match.body_hash,
+        )
+        status, body_hash = "duplicate", match.body_hash
+    t2, c2 = time.perf_counter(), time.process_time()
+    tally.cpu_ms.append((c2 - c0) * 1000)
+    tally.lookup_cpu_ms.append((c1 - c0) * 1000)
+    tally.lookup_ms.append((t1 - t0) * 1000)
+    tally.times_ms.append((t2 - t0) * 1000)
+    return status, body_hash
+
+
+def run_index(prose: Prose, events: list[Event], root: Path, progress: bool, group: int) -> Tally:
     """:class:`NearDupIndex` alone: candidates, confirmed on the estimate (no exact Jaccard,
-    no article rows), then the signature added in its own transaction."""
+    no article rows), then the signature added in its own transaction (*group* unused)."""
     tally = Tally("index")
     stored: dict[int, str] = {}
     stored_official: dict[str, bool] = {}
@@ -779,6 +804,7 @@ def run_index(prose: Prose, events: list[Event], root: Path, progress: bool) -> 
         if progress and (i + 1) % SLICE == 0:
             print(f"  index: {i + 1:,} pages …", flush=True)
     tally.seconds = time.perf_counter() - start
+    near.close()
     conn.close()
     return tally
 
@@ -888,7 +914,7 @@ def report(tally: Tally, peak_before: float, peak_after: float) -> None:
     )
 
 
-RUNNERS: dict[str, Callable[[Prose, list[Event], Path, bool], Tally]] = {
+RUNNERS: dict[str, Callable[[Prose, list[Event], Path, bool, int], Tally]] = {
     "index": run_index,
     "store": run_store,
 }
@@ -898,6 +924,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10,000 pages instead of 100,000")
     parser.add_argument("-n", type=int, default=None, help="number of pages")
+    parser.add_argument(
+        "--group",
+        type=int,
+        default=settings.POSTCRAWL_GROUP_MAX,
+        help="store path: pages per group commit (default %(default)s, the crawl's largest; "
+        "1: a commit per page)",
+    )
     parser.add_argument("--path", choices=["index", "store", "both"], default="both")
     parser.add_argument("--progress", action="store_true", help="a line per 10,000 pages")
     args = parser.parse_args()
@@ -905,7 +938,16 @@ def main() -> int:
     if args.path == "both":
         # Each path in a process of its own, so that each reports its own peak memory.
         for name in ("index", "store"):
-            argv = [sys.executable, __file__, "-n", str(n), "--path", name]
+            argv = [
+                sys.executable,
+                __file__,
+                "-n",
+                str(n),
+                "--path",
+                name,
+                "--group",
+                str(args.group),
+            ]
             subprocess.run(argv + (["--progress"] if args.progress else []), check=True)
         return 0
     prose = Prose()
@@ -913,7 +955,7 @@ def main() -> int:
     gc.collect()
     before = rss_mb()
     with tempfile.TemporaryDirectory() as tmp:
-        tally = RUNNERS[args.path](prose, events, Path(tmp), args.progress)
+        tally = RUNNERS[args.path](prose, events, Path(tmp), args.progress, args.group)
     report(tally, before, rss_mb())
     return 0
 
