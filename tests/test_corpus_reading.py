@@ -91,16 +91,31 @@ def test_stats_table_and_filters(built: BuiltArchive, capsys) -> None:
 
 
 # -- search ----------------------------------------------------------------------------------
-@pytest.fixture(params=["sort-matches", "walk-newest", "walk-over-budget"])
+STRATEGIES = {
+    # A rare word: its matches sorted by date (the date walk ruled out).
+    "sort-matches": {"DATE_WALK_ROWS": 0},
+    # Its matches listed, the date index walked newest first keeping them.
+    "date-walk": {},
+    # … a date walk cut short by its step budget, which falls back to sorting.
+    "date-walk-over-budget": {"DATE_WALK_BUDGET": 0, "WALK_STEP": 1},
+    # A very common word (forced by thresholds of 1): the articles walked newest first, each
+    # probed in the full-text index.
+    "walk-newest": {"COMMON_MATCHES": 1, "LISTED_MATCHES": 1},
+    # … a walk cut short by its step budget, which falls back to sorting every match.
+    "walk-over-budget": {
+        "COMMON_MATCHES": 1,
+        "LISTED_MATCHES": 1,
+        "WALK_BUDGET": 0,
+        "WALK_STEP": 1,
+    },
+}
+
+
+@pytest.fixture(params=list(STRATEGIES))
 def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every way a search can run: sorting the full-text matches (rare words); walking the
-    articles newest first and testing each (common words; forced here by a threshold of 1);
-    and a walk cut short by its step budget, which falls back to sorting."""
-    if request.param != "sort-matches":
-        monkeypatch.setattr(corpus_module, "COMMON_MATCHES", 1)
-    if request.param == "walk-over-budget":
-        monkeypatch.setattr(corpus_module, "WALK_BUDGET", 0)
-        monkeypatch.setattr(corpus_module, "WALK_STEP", 1)
+    """Every way a search can run (:mod:`postcrawl.reader.search`), set by its tuning."""
+    for name, value in STRATEGIES[request.param].items():
+        monkeypatch.setattr(corpus_module, name, value)
     return str(request.param)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from postcrawl.reader import Corpus
+from postcrawl.reader import Corpus, Filters
 from postcrawl.reader import corpus as corpus_module
 from postcrawl.reader import search as search_module
 from tests.corpus_archive import BuiltArchive, build_archive
@@ -23,37 +23,87 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltArchive:
     return build_archive(tmp_path_factory.mktemp("planner") / "data")
 
 
-def _walks(root: Path, monkeypatch: pytest.MonkeyPatch, **tuning: int) -> tuple[list[Any], int]:
-    """What each walk returned (None: over budget) during one search, and the hits."""
-    walks: list[Any] = []
+def _walks(
+    root: Path, monkeypatch: pytest.MonkeyPatch, query: str = "邮政管理局", **tuning: Any
+) -> tuple[list[tuple[str, Any]], int]:
+    """Each walk of one search, as (kind, what it returned: None when over budget), and the
+    number of hits. The tuning stays set for the rest of the test. A walk is ``date`` (the date index, keeping the listed matches) or
+    ``probe`` (the articles newest first, each probed in the full-text index)."""
+    walks: list[tuple[str, Any]] = []
     real = search_module._bounded
 
-    def spy(*args: Any) -> Any:
-        walks.append(real(*args))
-        return walks[-1]
+    def spy(conn: Any, sql: str, *args: Any) -> Any:
+        walks.append(("probe" if "articles_fts" in sql else "date", real(conn, sql, *args)))
+        return walks[-1][1]
 
     monkeypatch.setattr(search_module, "_bounded", spy)
+    filters = tuning.pop("filters", Filters())
     for name, value in tuning.items():
         monkeypatch.setattr(corpus_module, name, value)
     with Corpus(root) as corpus:
-        hits = corpus.search("邮政管理局", limit=100)
+        hits = corpus.search(query, filters, limit=100)
     return walks, len(hits)
 
 
 def test_a_rare_word_sorts_its_matches(built: BuiltArchive, monkeypatch) -> None:
-    walks, hits = _walks(built.root, monkeypatch)
+    walks, hits = _walks(built.root, monkeypatch, DATE_WALK_ROWS=0)
     assert walks == [] and hits > 1
 
 
-def test_a_common_word_walks_newest_first(built: BuiltArchive, monkeypatch) -> None:
-    walks, hits = _walks(built.root, monkeypatch, COMMON_MATCHES=1)
-    assert len(walks) == 1 and walks[0] is not None and len(walks[0]) == hits > 1
+def test_listed_matches_are_found_by_walking_the_date_index(built, monkeypatch) -> None:
+    walks, hits = _walks(built.root, monkeypatch)
+    assert [kind for kind, _ in walks] == ["date"] and len(walks[0][1]) == hits > 1
+
+
+def test_a_date_walk_over_budget_gives_way_to_sorting(built, monkeypatch) -> None:
+    sorted_hits = _walks(built.root, monkeypatch, DATE_WALK_ROWS=0)[1]
+    walks, hits = _walks(
+        built.root, monkeypatch, DATE_WALK_ROWS=10_000, DATE_WALK_BUDGET=0, WALK_STEP=1
+    )
+    assert walks == [("date", None)] and hits == sorted_hits
+
+
+def test_a_search_on_some_sites_sorts_from_their_index(built, monkeypatch) -> None:
+    walks, hits = _walks(built.root, monkeypatch, filters=Filters(sites=("txyddy",)))
+    assert walks == [] and hits >= 1
+
+
+def test_a_very_common_word_walks_newest_first(built: BuiltArchive, monkeypatch) -> None:
+    walks, hits = _walks(built.root, monkeypatch, COMMON_MATCHES=1, LISTED_MATCHES=1)
+    assert [kind for kind, _ in walks] == ["probe"] and len(walks[0][1]) == hits > 1
 
 
 def test_a_walk_over_budget_gives_way_to_sorting(built: BuiltArchive, monkeypatch) -> None:
-    sorted_hits = _walks(built.root, monkeypatch)[1]
-    walks, hits = _walks(built.root, monkeypatch, COMMON_MATCHES=1, WALK_BUDGET=0, WALK_STEP=1)
-    assert walks == [None] and hits == sorted_hits
+    sorted_hits = _walks(built.root, monkeypatch, DATE_WALK_ROWS=0)[1]
+    walks, hits = _walks(
+        built.root,
+        monkeypatch,
+        COMMON_MATCHES=1,
+        LISTED_MATCHES=1,
+        WALK_BUDGET=0,
+        WALK_STEP=1,
+    )
+    assert walks == [("probe", None)] and hits == sorted_hits
+
+
+def test_a_common_word_is_read_on_from_where_the_first_read_stopped(
+    built: BuiltArchive, monkeypatch
+) -> None:
+    # A first read of one match, then the rest: the date walk sees every match.
+    walks, hits = _walks(built.root, monkeypatch, COMMON_MATCHES=1)
+    assert [kind for kind, _ in walks] == ["date"]
+    assert hits == _walks(built.root, monkeypatch, COMMON_MATCHES=2000, DATE_WALK_ROWS=0)[1] > 1
+
+
+def test_a_word_dense_in_its_first_read_walks_without_reading_on(built, monkeypatch) -> None:
+    # One match read, at the first rowids of a corpus of some ten: dense enough to call the
+    # word very common (LISTED_MATCHES 2), so no second read of the index.
+    statements = _statements(
+        built.root, "邮政管理局", monkeypatch, COMMON_MATCHES=1, LISTED_MATCHES=2
+    )
+    assert sum("articles_fts MATCH" in s and "rowid >" in s for s in statements) == 1
+    walks, hits = _walks(built.root, monkeypatch)
+    assert [kind for kind, _ in walks] == ["probe"] and hits > 1
 
 
 def test_the_common_threshold_grows_with_the_corpus() -> None:

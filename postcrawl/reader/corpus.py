@@ -29,6 +29,9 @@ from postcrawl.reader.query import Filters, day_bound, fts_phrase, like_escape, 
 from postcrawl.reader.rows import EXPORT_COLUMNS
 from postcrawl.reader.search import (
     COMMON_MATCHES,
+    DATE_WALK_BUDGET,
+    DATE_WALK_ROWS,
+    LISTED_MATCHES,
     TRIGRAM,
     WALK_BUDGET,
     WALK_STEP,
@@ -39,7 +42,10 @@ from postcrawl.reader.search import (
 
 __all__ = [
     "COMMON_MATCHES",
+    "DATE_WALK_BUDGET",
+    "DATE_WALK_ROWS",
     "EXPORT_COLUMNS",
+    "LISTED_MATCHES",
     "MIN_HASH_PREFIX",
     "TRIGRAM",
     "WALK_BUDGET",
@@ -110,7 +116,9 @@ class Corpus:
         """
         # The tuning is read from this module when the search runs, so setting
         # corpus.COMMON_MATCHES (as the tests do) changes how a Corpus searches.
-        tuning = search.Tuning(COMMON_MATCHES, WALK_BUDGET, WALK_STEP)
+        tuning = search.Tuning(
+            COMMON_MATCHES, WALK_BUDGET, WALK_STEP, LISTED_MATCHES, DATE_WALK_ROWS, DATE_WALK_BUDGET
+        )
         return search.search(
             self.conn,
             query,

@@ -1,12 +1,18 @@
 """Full-text search: the planner that picks how to find the newest matches, and the hits.
 
 Terms of three characters or more go through the FTS5 trigram index; shorter ones (``邮政``,
-``局``) are matched with LIKE. The first matches are read once (at most the common threshold):
-fewer than that, and it is a rare word, whose matches are sorted by date; as many, and it is a
-common word, found by walking the articles newest first and testing each, for a bounded number
-of SQLite VM steps before falling back to sorting every match. All ways give the same rows.
-Sorting orders the matches' dates first and reads the bodies (the snippets) of the page of hits
-only: a body is kilobytes, read from overflow pages, and most matches are not shown.
+``局``) are matched with LIKE. The planner reads the word's matches (rowids) from the index,
+up to :data:`LISTED_MATCHES`, and then:
+
+* with that many or more (a very common word, in a tenth of the corpus or more), it walks
+  the articles newest first and probes the full-text index for each, for a bounded number of
+  SQLite VM steps before falling back to sorting every match;
+* with fewer, it has every match: it walks the date index newest first keeping the listed
+  rowids (no full-text probe, a few bytes per article) when that takes few steps, and
+  otherwise sorts the matches by date (a rare word, or a narrow filter).
+
+All ways give the same rows. A sort orders the matches' dates first and reads the bodies (the
+snippets) of the page of hits only: a body is kilobytes, most matches are not shown.
 """
 
 from __future__ import annotations
@@ -25,15 +31,23 @@ from postcrawl.reader.query import Filters, fts_phrase, like_escape, query_terms
 # MATCH; such terms are looked up with LIKE instead (a scan, but only of what the other terms
 # and filters leave).
 TRIGRAM = 3
-# Below this many full-text matches a search sorts its matches; above, it walks the articles
-# newest first, for at most WALK_BUDGET x WALK_STEP SQLite VM steps before falling back to
-# sorting. (:class:`postcrawl.reader.corpus.Corpus` reads these through its own module.)
+# The planner reads the first COMMON_MATCHES full-text matches (or 1 % of the corpus, if more);
+# a word with that many reads on, up to LISTED_MATCHES. A word with LISTED_MATCHES or more is
+# found by probing the index article by article, newest first, for at most WALK_BUDGET x
+# WALK_STEP SQLite VM steps (the index's own statements count too), then by sorting every
+# match. A word with fewer has every match listed: the date index is walked, newest first,
+# keeping the listed articles, when about DATE_WALK_ROWS entries or fewer should give a page
+# of hits (and for at most DATE_WALK_BUDGET x WALK_STEP steps); else the matches are sorted.
+# (:class:`postcrawl.reader.corpus.Corpus` reads these through its own module.)
 COMMON_MATCHES = 2000
+LISTED_MATCHES = 20_000
 WALK_BUDGET = 40  # ≈ 25 ms of walking on the benchmark machine
 WALK_STEP = 1000  # VM steps between two budget checks
+DATE_WALK_ROWS = 10_000
+DATE_WALK_BUDGET = 200  # ≈ 10 ms of the date index on the benchmark machine
 _FTS_ROWIDS = "a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
-# The matches a rare word's first read found, passed back as one JSON array (no limit on their
-# number, unlike bound parameters).
+# The matches the planner read, passed back as one JSON array (no limit on their number, unlike
+# bound parameters).
 _LISTED_ROWIDS = "a.rowid IN (SELECT value FROM json_each(?))"
 _COLUMNS = "a.hash, a.published, a.site, a.title, a.source, a.path, a.url, a.body"
 _ORDER = "ORDER BY a.day DESC, a.path DESC"
@@ -49,10 +63,13 @@ class Tuning:
     common_matches: int = COMMON_MATCHES
     walk_budget: int = WALK_BUDGET
     walk_step: int = WALK_STEP
+    listed_matches: int = LISTED_MATCHES
+    date_walk_rows: int = DATE_WALK_ROWS
+    date_walk_budget: int = DATE_WALK_BUDGET
 
     def common_threshold(self, articles: int) -> int:
-        """How many FTS matches make a word common enough to walk for, in a corpus of
-        *articles*: 1 % of it, at least :attr:`common_matches`."""
+        """How many FTS matches the first read takes, in a corpus of *articles*: 1 % of it,
+        at least :attr:`common_matches`; a word with fewer needs no second read."""
         return max(self.common_matches, articles // 100)
 
 
@@ -143,26 +160,63 @@ def search(
         rows = _query(conn, sort, [_match(long_terms), *params, *like_params])
     else:
         match = _match(long_terms)
-        common = tuning.common_threshold(corpus_size())
-        first = _first_matches(conn, match, common)
-        if len(first) >= common:
-            # A common word (邮政管理 is in most articles): sorting every match costs more
-            # than walking the articles newest first and testing each until `limit` are
-            # found, which takes few steps because most match. Filters can make the walk
-            # long (a common word on one small site); past a budget it gives way. The
-            # filters come before the full-text test, which seeks in the index.
+        size = corpus_size()
+        first = tuning.common_threshold(size)
+        found = _matches(conn, match, first)
+        # A common word: read on, unless the first read shows it is very common (its matches
+        # as dense in the rowids read as in LISTED_MATCHES of the corpus, twice over): then
+        # reading thousands more would only delay the walk.
+        dense = bool(found) and len(found) * size >= 2 * tuning.listed_matches * found[-1]
+        if first <= len(found) < tuning.listed_matches and not dense:
+            found += _matches(conn, match, tuning.listed_matches - len(found), after=found[-1])
+        where_sql = [*clauses, *likes]
+        where_params = [*params, *like_params]
+        if len(found) >= tuning.listed_matches or (len(found) >= first and dense):
+            # A very common word (邮政管理 is in most articles): walking the articles newest
+            # first and probing the index for each finds `limit` in few steps. Filters can
+            # make the walk long (a common word on one small site); past a budget it gives
+            # way. The filters come before the probe, which seeks in the index.
             walk = _search_sql(
                 "articles a INDEXED BY articles_day", [*clauses, _FTS_HAS_ROW, *likes], limit
             )
-            walked = _bounded(conn, walk, [*params, match, *like_params, limit], tuning)
-            if walked is None:  # a walk too long: every match, sorted
-                sort = _sorted_sql([_FTS_ROWIDS, *clauses, *likes], limit)
-                walked = _query(conn, sort, [match, *params, *like_params, limit])
-            rows = walked
-        else:  # a rare word: the matches just read are all of them; sort those
-            sort = _sorted_sql([_LISTED_ROWIDS, *clauses, *likes], limit)
-            rows = _query(conn, sort, [json.dumps(first), *params, *like_params, limit])
+            budget = (tuning.walk_budget, tuning.walk_step)
+            rows = _bounded(conn, walk, [*params, match, *like_params, limit], *budget)
+            if rows is None:  # a walk too long: every match, sorted
+                sort = _sorted_sql([_FTS_ROWIDS, *where_sql], limit)
+                rows = _query(conn, sort, [match, *where_params, limit])
+        else:
+            rows = _among(conn, found, where_sql, where_params, filters, limit, size, tuning)
     return [_hit(r, terms) for r in rows]
+
+
+def _among(
+    conn: sqlite3.Connection,
+    found: list[int],
+    clauses: list[str],
+    params: list[Any],
+    filters: Filters,
+    limit: int,
+    size: int,
+    tuning: Tuning,
+) -> list[sqlite3.Row]:
+    """The newest *limit* articles among the listed matches *found* that meet *clauses*.
+
+    Walking the date index newest first and keeping the listed rowids reads a few bytes per
+    article and stops after a page of hits: about ``limit * size / len(found)`` entries.
+    Sorting reads each match's row. So a word in thousands of articles walks; a rare one, or
+    a search on some sites (their index holds the site's articles, the sort starts there),
+    sorts; a walk that a filter makes long gives way to the sort after its budget.
+    """
+    listed = json.dumps(found)
+    expected = limit * size / max(1, len(found))
+    if not filters.sites and expected <= tuning.date_walk_rows:
+        walk = _sorted_sql([_LISTED_ROWIDS, *clauses], limit, "articles a INDEXED BY articles_day")
+        budget = (tuning.date_walk_budget, tuning.walk_step)
+        rows = _bounded(conn, walk, [listed, *params, limit], *budget)
+        if rows is not None:
+            return rows
+    sort = _sorted_sql([_LISTED_ROWIDS, *clauses], limit)
+    return _query(conn, sort, [listed, *params, limit])
 
 
 def _hit(row: sqlite3.Row, terms: Sequence[str]) -> Hit:
@@ -183,11 +237,11 @@ def _search_sql(source: str, clauses: Sequence[str], limit: int | None) -> str:
     return sql + (" LIMIT ?" if limit is not None else "")
 
 
-def _sorted_sql(clauses: Sequence[str], limit: int) -> str:
-    """The newest *limit* articles that meet *clauses*: their dates sorted first, then only
+def _sorted_sql(clauses: Sequence[str], limit: int, source: str = "articles a") -> str:
+    """The newest *limit* articles that meet *clauses*: their dates ordered first, then only
     those rows read whole (carrying every match's body through the sort would read kilobytes
     per match that are never shown)."""
-    page = f"SELECT a.rowid FROM articles a {where(clauses)} {_ORDER} LIMIT ?"
+    page = f"SELECT a.rowid FROM {source} {where(clauses)} {_ORDER} LIMIT ?"
     return f"SELECT {_COLUMNS} FROM articles a WHERE a.rowid IN ({page}) {_ORDER}"
 
 
@@ -204,30 +258,30 @@ def _query(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[sq
 
 
 def _bounded(
-    conn: sqlite3.Connection, sql: str, params: Sequence[Any], tuning: Tuning
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any], budget: int, step: int
 ) -> list[sqlite3.Row] | None:
-    """The rows of *sql*, or None when it needs more than ``walk_budget`` times ``walk_step``
-    SQLite VM steps (counted, not timed: the outcome does not depend on the machine's speed)."""
+    """The rows of *sql*, or None when it needs more than *budget* times *step* SQLite VM
+    steps (counted, not timed: the outcome does not depend on the machine's speed)."""
     steps = 0
 
     def over_budget() -> int:
         nonlocal steps
         steps += 1
-        return int(steps > tuning.walk_budget)
+        return int(steps > budget)
 
-    conn.set_progress_handler(over_budget, tuning.walk_step)
+    conn.set_progress_handler(over_budget, step)
     try:
         return conn.execute(sql, params).fetchall()
     except sqlite3.OperationalError as exc:
-        if steps > tuning.walk_budget:  # interrupted by the budget
+        if steps > budget:  # interrupted by the budget
             return None
         raise CorpusError(f"search failed: {exc}") from None  # pragma: no cover
     finally:
         conn.set_progress_handler(None, 0)
 
 
-def _first_matches(conn: sqlite3.Connection, match: str, count: int) -> list[int]:
-    """The rowids of the first *count* matches of the FTS query *match* (all, when fewer):
-    whether a word is common, and for a rare one every match, in one read of the index."""
-    sql = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?"
-    return [r[0] for r in conn.execute(sql, (match, count))]
+def _matches(conn: sqlite3.Connection, match: str, count: int, after: int = 0) -> list[int]:
+    """The rowids of the first *count* matches of the FTS query *match* past rowid *after*
+    (all, when fewer), in rowid order: the index reads them from where it left off."""
+    sql = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ? LIMIT ?"
+    return [r[0] for r in conn.execute(sql, (match, after, count))]
