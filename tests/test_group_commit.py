@@ -109,3 +109,25 @@ def test_a_change_that_fails_inside_a_group_leaves_the_others(tmp_path: Path) ->
         Path(other.path).name,
     }
     assert not verify(root).findings
+
+
+def test_an_official_page_replacing_its_repost_in_the_same_group(tmp_path: Path) -> None:
+    """The repost and the official page with the same body in one group: one file, the
+    official page's, and an archive that verifies (the two staged one temp file)."""
+    root = tmp_path / "data"
+    body = BODIES[2]
+    repost = _article("https://www.example.cn/repost.html", body)
+    official = _article("https://gd.spb.gov.cn/a/2.shtml", body)
+    with ArchiveStore(root, fsync=False) as store:
+        with store.group():
+            first = store.add(repost, official=False)
+            second = store.add(official, official=True)
+        assert (first.status, second.status) == ("stored", "replaced")
+    (only,) = list(article_files(root))
+    assert only.as_posix().endswith(second.path)
+    assert not verify(root).findings
+    # Recovery from the manifest alone makes the same archive.
+    (root / "index.sqlite3").unlink()
+    with ArchiveStore(root, fsync=False) as store:
+        assert store.path_for_hash(official.body_hash) == second.path
+    assert not verify(root).findings

@@ -177,7 +177,11 @@ class Committer:
             raise
         self.files.reserve(rel)
         group.records.append(record)
-        group.temps.append(temp)
+        if temp not in group.temps:
+            group.temps.append(temp)
+        # The same body staged twice (a repost, then its official page replacing it): one temp
+        # file, now holding the later text, and one rename, to the later path.
+        group.placements = [p for p in group.placements if p[0] != article.body_hash]
         group.placements.append((article.body_hash, rel))
         if self.seen is not None:
             group.marks.append((article.url, article.body_hash, "stored", record["crawled_at"]))
