@@ -2,8 +2,10 @@
 
     python benchmarks/extract.py [--rounds N]
 
-Pages: every fixture page under tests/fixtures/. Prints CPU ms per page (median of rounds,
-``time.process_time``, so another process on the machine does not count) for
+Pages: every fixture page under tests/fixtures/. Each round times every path once, in turn
+(paired rounds), and prints the median CPU ms per page (``time.process_time``: time other
+processes take does not count, though they still slow this one down) and the median and range
+of the per-round ratios, for
 (a) bare ``trafilatura.extract(html)`` with its defaults, (a') bare trafilatura with the options
 the pipeline's fallback passes (tables in, comments out, no deduplication), (b) the pipeline with
 the site rules (what a crawl of a known site runs), (c) the pipeline forced onto its whole-page
@@ -31,17 +33,24 @@ from postcrawl.extraction import extract_article  # noqa: E402
 from tests.conftest import page_fixtures  # noqa: E402
 
 
-def per_page_ms(
-    fn: Callable[[bytes, str], object], pages: list[tuple[bytes, str]], rounds: int
-) -> float:
-    """Median over rounds of the mean ms per page."""
-    samples = []
+def one_round_ms(fn: Callable[[bytes, str], object], pages: list[tuple[bytes, str]]) -> float:
+    """CPU ms per page for one pass over *pages*."""
+    start = time.process_time()
+    for html, url in pages:
+        fn(html, url)
+    return (time.process_time() - start) * 1000 / len(pages)
+
+
+def paired_rounds(
+    fns: dict[str, Callable[[bytes, str], object]], pages: list[tuple[bytes, str]], rounds: int
+) -> dict[str, list[float]]:
+    """Each round times every path once, one after the other, so that a change in the
+    machine's load touches all of them alike; the ratios are taken within a round."""
+    samples: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
-        start = time.process_time()
-        for html, url in pages:
-            fn(html, url)
-        samples.append((time.process_time() - start) * 1000 / len(pages))
-    return statistics.median(samples)
+        for name, fn in fns.items():
+            samples[name].append(one_round_ms(fn, pages))
+    return samples
 
 
 def main() -> None:
@@ -71,19 +80,23 @@ def main() -> None:
     def fallback(html: bytes, url: str) -> object:
         return normalize_extracted(extract_article(html, "http://unknown.example/a.html"))
 
-    for fn in (bare, bare_same, pipeline, fallback):  # warm-up
-        per_page_ms(fn, pages, 1)
-    bare_ms = per_page_ms(bare, pages, args.rounds)
-    same_ms = per_page_ms(bare_same, pages, args.rounds)
-    pipe_ms = per_page_ms(pipeline, pages, args.rounds)
-    fall_ms = per_page_ms(fallback, pages, args.rounds)
-    print(f"pages: {len(pages)} fixture pages, {args.rounds} rounds (median CPU time)")
-    print(f"(a)  bare trafilatura.extract, defaults      {bare_ms:6.2f} ms/page")
-    print(f"(a') bare trafilatura, the fallback's options {same_ms:6.2f} ms/page")
-    for label, ms in (("(b)  pipeline, site rules (crawl path)", pipe_ms),
-                      ("(c)  pipeline, trafilatura fallback", fall_ms)):  # fmt: skip
+    fns = {"bare": bare, "same": bare_same, "pipeline": pipeline, "fallback": fallback}
+    paired_rounds(fns, pages, 1)  # warm-up
+    samples = paired_rounds(fns, pages, args.rounds)
+    ms = {name: statistics.median(values) for name, values in samples.items()}
+
+    def ratio(name: str, base: str) -> str:
+        values = [a / b for a, b in zip(samples[name], samples[base], strict=True)]
+        return f"{statistics.median(values):.2f}x ({min(values):.2f}–{max(values):.2f})"
+
+    print(f"pages: {len(pages)} fixture pages, {args.rounds} paired rounds (median CPU time)")
+    print(f"(a)  bare trafilatura.extract, defaults        {ms['bare']:6.2f} ms/page")
+    print(f"(a') bare trafilatura, the fallback's options   {ms['same']:6.2f} ms/page")
+    for label, name in (("(b)  pipeline, site rules (crawl path)", "pipeline"),
+                        ("(c)  pipeline, trafilatura fallback", "fallback")):  # fmt: skip
         print(
-            f"{label:<45} {ms:6.2f} ms/page   {ms / bare_ms:.2f}x (a)   {ms / same_ms:.2f}x (a')"
+            f"{label:<45} {ms[name]:6.2f} ms/page   {ratio(name, 'bare')} of (a)   "
+            f"{ratio(name, 'same')} of (a')"
         )
     print("target: (c) <= 1.00x (a)")
 
