@@ -785,6 +785,7 @@ def build(root: Path, n: int, seed: int) -> BuildReport:
     """Write *n* articles (plus reposts) into a new archive at *root* through
     :meth:`ArchiveStore.add`, one call per article as the store pipeline makes them, one
     store per crawl run, closed at the run's end as a crawl closes it."""
+    built_by = _commit()  # the code that runs the build (a commit made meanwhile is not)
     prose = Prose(seed)
     runs = plan(n, seed)
     backfill_day = max(p.day for p in runs[0])
@@ -854,7 +855,7 @@ def build(root: Path, n: int, seed: int) -> BuildReport:
     print(file=sys.stderr)
     report.statuses = statuses
     report.built_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    report.built_by = _commit()
+    report.built_by = built_by
     return report
 
 

@@ -204,12 +204,15 @@ def _among(
     Walking the date index newest first and keeping the listed rowids reads a few bytes per
     article and stops after a page of hits: about ``limit * size / len(found)`` entries.
     Sorting reads each match's row. So a word in thousands of articles walks; a rare one, or
-    a search on some sites (their index holds the site's articles, the sort starts there),
-    sorts; a walk that a filter makes long gives way to the sort after its budget.
+    a search on some sites or a province (the sort can start from the site index), sorts; a
+    walk that a date filter makes long gives way to the sort after its budget.
     """
     listed = json.dumps(found)
     expected = limit * size / max(1, len(found))
-    if not filters.sites and expected <= tuning.date_walk_rows:
+    # Only dates narrow the date walk itself; a site, province or 来源 filter would make it
+    # read on through articles of other sites (measured: slower than the sort at the median).
+    narrowed = bool(filters.sites or filters.province or filters.source)
+    if not narrowed and expected <= tuning.date_walk_rows:
         walk = _sorted_sql([_LISTED_ROWIDS, *clauses], limit, "articles a INDEXED BY articles_day")
         budget = (tuning.date_walk_budget, tuning.walk_step)
         rows = _bounded(conn, walk, [listed, *params, limit], *budget)
