@@ -792,6 +792,7 @@ def build(root: Path, n: int, seed: int) -> BuildReport:
     :meth:`ArchiveStore.add`, one call per article as the store pipeline makes them, in group
     commits of :data:`GROUP` articles as the pipeline process makes them under load, one
     store per crawl run, closed at the run's end as a crawl closes it."""
+    built_by = _commit()  # the code that runs the build (a commit made meanwhile is not)
     prose = Prose(seed)
     runs = plan(n, seed)
     backfill_day = max(p.day for p in runs[0])
@@ -874,7 +875,7 @@ def build(root: Path, n: int, seed: int) -> BuildReport:
     print(file=sys.stderr)
     report.statuses = statuses
     report.built_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    report.built_by = _commit()
+    report.built_by = built_by
     return report
 
 

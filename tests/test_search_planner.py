@@ -63,8 +63,12 @@ def test_a_date_walk_over_budget_gives_way_to_sorting(built, monkeypatch) -> Non
     assert walks == [("date", None)] and hits == sorted_hits
 
 
-def test_a_search_on_some_sites_sorts_from_their_index(built, monkeypatch) -> None:
-    walks, hits = _walks(built.root, monkeypatch, filters=Filters(sites=("txyddy",)))
+@pytest.mark.parametrize(
+    "filters", [Filters(sites=("txyddy",)), Filters(province="广东"), Filters(source="广东")]
+)
+def test_a_search_on_some_sites_or_a_province_sorts(built, monkeypatch, filters) -> None:
+    # The date walk would read on through the other sites' articles.
+    walks, hits = _walks(built.root, monkeypatch, filters=filters)
     assert walks == [] and hits >= 1
 
 
