@@ -118,11 +118,11 @@ def frontier_for(crawler: Crawler) -> Frontier:
 
 def finish_crawl(store: ArchiveStore) -> index.FtsOptimize:
     """What a crawl's end does to the archive: merge the full-text index into one segment
-    (:func:`postcrawl.index.optimize_fts`) if articles were added since that was last done,
-    holding the archive lock. A crawl commits one article per transaction, which leaves the
-    index in many segments, and every search lookup seeks in each; merged, searches between
-    crawls read one. It rewrites the whole full-text index: about a minute and a half at
-    200,000 articles on the 2-core benchmark machine (``benchmarks/corpus.py``)."""
+    (:func:`postcrawl.index.optimize_fts`) once the articles added since that was last done
+    are a share of the archive, holding the archive lock. Each group commit adds a segment,
+    and every search lookup seeks in each; merged, searches between crawls read one. It
+    rewrites the whole full-text index: about a minute and a half at 200,000 articles on the
+    2-core benchmark machine (``benchmarks/corpus.py``), hence the share."""
     result = index.optimize_fts(store.conn, store.locked())
     if result.optimized:
         logger.info(

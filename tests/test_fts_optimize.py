@@ -121,6 +121,17 @@ def test_a_crawl_end_with_few_new_articles_leaves_the_index_alone(
         assert finish_crawl(store) == index.FtsOptimize(0, False)
 
 
+def test_a_small_run_on_a_large_archive_waits_for_a_share_of_new_articles(tmp_path: Path) -> None:
+    """A run adding under 5 % of the archive leaves the merge to a later run."""
+    root = tmp_path / "data"
+    _fill(root, 0, 100)
+    assert _segments(root) == 1
+    _fill(root, 100, 3)  # 3 new of 103: under 5 %
+    assert _segments(root) > 1
+    _fill(root, 103, 3)  # 6 new of 106: at least 5 %
+    assert _segments(root) == 1
+
+
 def test_the_last_crawler_of_a_process_to_close_ends_the_crawl(tmp_path: Path) -> None:
     root = tmp_path / "data"
     settings = {"POSTCRAWL_DATA_DIR": str(root), "POSTCRAWL_FSYNC": False}
