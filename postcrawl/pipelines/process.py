@@ -3,7 +3,8 @@
 A crawl's reactor thread downloads and parses; extracting, normalizing, deduplicating and
 writing each article on that thread too made it the bottleneck (and threads in the same
 process do not help: the GIL). :class:`PipelineProcess` (Scrapy's ``ITEM_PROCESSOR``) instead
-sends the items to one child process running :class:`~postcrawl.pipelines.groups.StepGroups`:
+sends the items to a child process running :class:`~postcrawl.pipelines.groups.StepGroups`
+(one per crawl process, shared by its crawlers, each with its own steps there):
 
 - whatever items are waiting go as one group, at most ``POSTCRAWL_GROUP_MAX``, with at most
   two groups on their way (one being processed, the next queued): under load the groups grow,
@@ -183,6 +184,9 @@ Receiver = Callable[[tuple[Any, ...]], None]
 
 
 class _Backend:
+    """Where the groups run: :meth:`start`, :meth:`send` a group, :meth:`stop`; answers go to
+    the receiver given when it was made."""
+
     def start(self) -> None: ...
     def send(self, group_id: int, items: list[Any]) -> None: ...
     def stop(self) -> None: ...
@@ -384,9 +388,7 @@ def _die_with(crawl_pid: int) -> None:
         os._exit(1)
 
 
-def child_main(
-    inbox: Connection, outbox: Connection, log_level: str | int, crawl_pid: int
-) -> None:
+def child_main(inbox: Connection, outbox: Connection, log_level: str | int, crawl_pid: int) -> None:
     """The pipeline process: a session of steps per crawler (``open``), each group sent run
     by its session's steps, until ``stop``."""
     _die_with(crawl_pid)
