@@ -12,8 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from postcrawl.cli.crawl import _pairs, project_settings
-from postcrawl.cli.enqueue import add_crawl_options
+from postcrawl.cli.crawl import _pairs, add_crawl_options, project_settings
 
 
 def register(subparsers: Any) -> None:

@@ -35,15 +35,15 @@ from postcrawl.paths import data_dir_setting
 GROUPS = ("bureaus", "aggregators")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "crawl",
-        help="run one or more spiders in one process, with progress and a run report",
-        description=(__doc__ or "").split("\n\n")[0],
-    )
-    parser.add_argument("spiders", nargs="*", metavar="SPIDER", help="spider names (`scrapy list`)")
-    parser.add_argument("--all", action="store_true", help="every spider")
-    parser.add_argument("--group", choices=GROUPS, help="every bureau, or every aggregator")
+def add_crawl_options(parser: argparse.ArgumentParser, *, spiders: bool = True) -> None:
+    """The options ``postcrawl crawl`` takes (spiders, --all, --group, -a, -s), shared by
+    ``enqueue`` and, without the spiders, ``archiver``."""
+    if spiders:
+        parser.add_argument(
+            "spiders", nargs="*", metavar="SPIDER", help="spider names (`scrapy list`)"
+        )
+        parser.add_argument("--all", action="store_true", help="every spider")
+        parser.add_argument("--group", choices=GROUPS, help="every bureau, or every aggregator")
     parser.add_argument(
         "-a",
         dest="spargs",
@@ -58,8 +58,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="Scrapy or postcrawl setting (POSTCRAWL_DATA_DIR=…, DOWNLOAD_DELAY=…)",
+        help="Scrapy or postcrawl setting (POSTCRAWL_DATA_DIR=…, POSTCRAWL_REDIS_URL=…)",
     )
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "crawl",
+        help="run one or more spiders in one process, with progress and a run report",
+        description=(__doc__ or "").split("\n\n")[0],
+    )
+    add_crawl_options(parser)
     parser.add_argument(
         "--worker",
         action="store_true",

@@ -11,31 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from postcrawl.cli.crawl import GROUPS, _pairs, checked_spiders, project_settings
-
-
-def add_crawl_options(parser: argparse.ArgumentParser, *, spiders: bool = True) -> None:
-    """The options ``postcrawl crawl`` takes: spiders, --all, --group, -a, -s."""
-    if spiders:
-        parser.add_argument("spiders", nargs="*", metavar="SPIDER", help="spider names")
-        parser.add_argument("--all", action="store_true", help="every spider")
-        parser.add_argument("--group", choices=GROUPS, help="every bureau, or every aggregator")
-    parser.add_argument(
-        "-a",
-        dest="spargs",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="spider argument, as for postcrawl crawl (base_url=, full=1, since=…)",
-    )
-    parser.add_argument(
-        "-s",
-        dest="set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="setting (POSTCRAWL_REDIS_URL=…, POSTCRAWL_DATA_DIR=…)",
-    )
+from postcrawl.cli.crawl import _pairs, add_crawl_options, checked_spiders, project_settings
 
 
 def register(subparsers: Any) -> None:
