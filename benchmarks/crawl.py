@@ -118,6 +118,11 @@ def run(
     return json.loads(stats_file.read_text(encoding="utf-8")), cpu
 
 
+def gd_spb_cmd(base_url: str) -> list[str]:
+    """``scrapy crawl gd_spb`` against the mirror at *base_url* (settings are added after)."""
+    return [sys.executable, "-m", "scrapy", "crawl", "gd_spb", "-a", f"base_url={base_url}"]
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of process *pid* (MiB), 0 once it is gone."""
     try:
@@ -139,7 +144,7 @@ def children_of(pid: int) -> list[int]:
 def memory_run(base_url: str, data: Path, total: int, cores: int | None) -> None:
     """One ``scrapy crawl gd_spb`` of the whole mirror, its memory sampled as it goes: the
     crawl process and the pipeline process, at each tenth of the articles archived."""
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "gd_spb", "-a", f"base_url={base_url}"]
+    cmd = gd_spb_cmd(base_url)
     for key, value in {**CONCURRENCY, "POSTCRAWL_DATA_DIR": str(data)}.items():
         cmd += ["-s", f"{key}={value}"]
     proc = subprocess.Popen(
@@ -235,15 +240,7 @@ def main() -> None:
         for n in range(pairs):
             data = tmpdir / f"data-{n}"
             full, cpu = run(
-                [
-                    sys.executable,
-                    "-m",
-                    "scrapy",
-                    "crawl",
-                    "gd_spb",
-                    "-a",
-                    f"base_url={server.base_url}",
-                ],
+                gd_spb_cmd(server.base_url),
                 {"POSTCRAWL_DATA_DIR": str(data)},
                 tmpdir / f"full-{n}.json",
                 ROOT,
@@ -273,15 +270,7 @@ def main() -> None:
             )
         server.reset_hits()
         again, _ = run(
-            [
-                sys.executable,
-                "-m",
-                "scrapy",
-                "crawl",
-                "gd_spb",
-                "-a",
-                f"base_url={server.base_url}",
-            ],
+            gd_spb_cmd(server.base_url),
             {"POSTCRAWL_DATA_DIR": str(tmpdir / "data-0")},
             tmpdir / "again.json",
             ROOT,
