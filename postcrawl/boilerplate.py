@@ -35,8 +35,14 @@ class Rule:
     tail: bool = False
 
 
+_ESCAPE = re.compile(r"\\.")
+
+
 def _rule(name: str, pattern: str, *, tail: bool = False) -> Rule:
-    return Rule(name, re.compile(pattern, re.IGNORECASE), tail)
+    # Case matters only to Latin letters; with IGNORECASE the regex engine no longer skips
+    # ahead to a pattern's first characters, so rules with none (\s, \d aside) go without it.
+    latin = re.search("[A-Za-z]", _ESCAPE.sub("", pattern))
+    return Rule(name, re.compile(pattern, re.IGNORECASE if latin else 0), tail)
 
 
 RULES: tuple[Rule, ...] = (
@@ -68,7 +74,9 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "disclaimer",
-        r"(独家)?授权[^。]{0,20}发布,?未经|转载请注明(出处|来源)|版权归原作者",
+        # (…授权…发布,未经 with or without 独家 before it: leaving 独家 out lets the engine skip
+        # ahead to the first characters of the three alternatives.)
+        r"授权[^。]{0,20}发布,?未经|转载请注明(出处|来源)|版权归原作者",
         tail=True,
     ),
     _rule("disclaimer", r"无法联系到权利人|如涉及作品内容、版权"),
@@ -126,6 +134,8 @@ _SENTENCE_END = re.compile(r"[。！？!?；;]")
 
 
 _MENU_SPLIT = re.compile(r"[\s|｜/]+")
+_MENU_WORD = re.compile("|".join(sorted(MENU_WORDS, key=len, reverse=True)))
+_FOOTER_MENU = Rule("footer-menu", re.compile(""))
 
 
 def chrome_rule(line: str) -> Rule | None:
@@ -135,9 +145,10 @@ def chrome_rule(line: str) -> Rule | None:
     for rule in RULES:
         if rule.pattern.search(line):
             return rule
-    tokens = _MENU_SPLIT.split(line)
-    if len(tokens) >= 3 and sum(t in MENU_WORDS for t in tokens) >= 2:
-        return Rule("footer-menu", re.compile(""))
+    if _MENU_WORD.search(line):  # (splitting every line into tokens costs more)
+        tokens = _MENU_SPLIT.split(line)
+        if len(tokens) >= 3 and sum(t in MENU_WORDS for t in tokens) >= 2:
+            return _FOOTER_MENU
     return None
 
 

@@ -38,8 +38,6 @@ _PINYIN_ANNOTATION = re.compile(
 _DAMAGED_ANNOTATION = re.compile(
     rf"[?？]\s?(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?[a-zü]{{0,2}}[{_TONED}][a-zü]{{0,3}}\s?[)）]"
 )
-_WHITESPACE_RUN = re.compile(r"\s+")
-_ALL_WHITESPACE = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 # Share of CJK characters that must be traditional-only before a text counts as traditional.
@@ -94,14 +92,25 @@ def to_simplified(text: str) -> str:
 
 def strip_pinyin(text: str) -> str:
     """Remove pinyin annotations such as the ``(yáng)`` in ``衡陽(yáng)``."""
-    return _DAMAGED_ANNOTATION.sub("", _PINYIN_ANNOTATION.sub("", text))
+    # Each pattern needs its bracket or question mark: most lines have neither, and a
+    # substring test is far cheaper than a pattern with a look-behind tried at every character.
+    if "(" in text or "（" in text:
+        text = _PINYIN_ANNOTATION.sub("", text)
+    if "?" in text or "？" in text:
+        text = _DAMAGED_ANNOTATION.sub("", text)
+    return text
+
+
+def nfkc(text: str) -> str:
+    """*text* NFKC-normalized (the quick check spares the rewrite for text already in form)."""
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def clean_line(text: str) -> str:
     """One stored line: NFKC-folded, pinyin removed, whitespace runs collapsed, trimmed."""
-    text = unicodedata.normalize("NFKC", text)
-    text = strip_pinyin(text)
-    return _WHITESPACE_RUN.sub(" ", text).strip()
+    # str.split() splits on runs of the characters re's \s matches (str.isspace) and drops
+    # them at both ends: the same as substituting \s+ with one space and stripping.
+    return " ".join(strip_pinyin(nfkc(text)).split())
 
 
 def clean_paragraphs(paragraphs: Iterable[str], *, simplify: bool | None = None) -> list[str]:
@@ -120,10 +129,10 @@ def clean_paragraphs(paragraphs: Iterable[str], *, simplify: bool | None = None)
 def normalized_body(paragraphs: Iterable[str]) -> str:
     """The text the hash covers: simplified, NFKC-folded, all whitespace removed."""
     joined = "".join(paragraphs)
-    text = unicodedata.normalize("NFKC", to_simplified(strip_pinyin(joined)))
+    text = nfkc(to_simplified(strip_pinyin(joined)))
     # NFKC can turn compatibility characters into traditional ones; convert again if so.
     text = to_simplified(text)
-    return _ALL_WHITESPACE.sub("", text)
+    return "".join(text.split())  # every whitespace character out (str.isspace, as re's \s)
 
 
 def body_hash(normalized: str) -> str:
@@ -147,4 +156,6 @@ _LETTERS_AND_NUMBERS = _NotLetterOrNumber()
 
 def comparable(text: str) -> str:
     """A form for comparing short lines (titles, captions): simplified, no punctuation or spaces."""
-    return normalized_body([text]).translate(_LETTERS_AND_NUMBERS)
+    # normalized_body's whitespace removal is left to the translate table, which drops it.
+    text = to_simplified(nfkc(to_simplified(strip_pinyin(text))))
+    return text.translate(_LETTERS_AND_NUMBERS)

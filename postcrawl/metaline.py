@@ -145,6 +145,9 @@ _TIME_ONLY = re.compile(r"^\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(
 _VALUE_END = re.compile(r"[\s|丨｜]")
 _VALUE_TRIM = "【】[]()（）<>《》\"'“”‘’,，;；.。"
 _ANONYMOUS = {"佚名", "未知", "匿名", "null", "none", "本站", "admin"}
+# Every metadata line has a label's colon or a date's four-digit year: a line with neither is
+# turned away before the patterns below run (most lines of an article are such lines).
+_MAYBE_META = re.compile(r"[:：]|\d{4}")
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,7 @@ def parse_meta_line(line: str) -> LineMeta | None:
     its other fields (编辑, 点击, …) and widgets leave is a date alone, or a date, a dash and
     a source (``2024-05-11 17:28:55 - 德州发布``). Its date is the one in a publication-date
     field, else in any date field, else the first date anywhere on the line."""
-    if len(line) >= MAX_META_LINE:
+    if len(line) >= MAX_META_LINE or not _MAYBE_META.search(line):
         return None
     view = line.translate(_LABEL_CHARS)
     if m := _ORIGINAL.search(view):

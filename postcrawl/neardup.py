@@ -338,8 +338,8 @@ class NearDupIndex:
         self._loaded = False
         # Hashes this process removed, until their deletion is committed (or undone).
         self._removed: set[str] = set()
-        # The rows of the caller's open transaction, by id: (hash, signature, band keys).
-        self._overlay: dict[int, tuple[str, np.ndarray, np.ndarray]] = {}
+        # The rows of the caller's open transaction.
+        self._overlay = _Overlay()
         _ensure_schema(conn)
         self._reader: sqlite3.Connection | None = None
         self._reader_opened = False  # opened at the first query: most commands never query
@@ -469,24 +469,64 @@ class NearDupIndex:
             int(i): str(h)
             for i, h in self.conn.execute("SELECT id, hash FROM neardup_sig WHERE id > ?", (last,))
         }
-        self._overlay = {i: v for i, v in self._overlay.items() if rows.get(i) == v[0]}
-        new = [i for i in rows if i not in self._overlay]
+        overlay = self._overlay
+        new = overlay.keep(rows)
         for start in range(0, len(new), 500):
             chunk = new[start : start + 500]
             for i, h, blob in self.conn.execute(
                 f"SELECT id, hash, sig FROM neardup_sig WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
             ):
-                row_sig = np.frombuffer(bytes(blob), dtype="<u4")
-                self._overlay[int(i)] = (str(h), row_sig, band_matrix(row_sig[None, :])[0])
-        if not self._overlay:
+                overlay.append(int(i), str(h), np.frombuffer(bytes(blob), dtype="<u4"))
+        if not overlay.size:
             return {}
-        hashes = [v[0] for v in self._overlay.values()]
-        sigs = np.stack([v[1] for v in self._overlay.values()])
-        bands = np.stack([v[2] for v in self._overlay.values()])
+        sigs, bands = overlay.sigs[: overlay.size], overlay.bands[: overlay.size]
         estimates = np.count_nonzero(sigs == sig, axis=1) / NUM_PERM
         near = (bands == keys).any(axis=1) & (estimates >= THRESHOLD - ESTIMATE_MARGIN)
-        return {hashes[i]: float(estimates[i]) for i in np.flatnonzero(near)}
+        return {overlay.hashes[i]: float(estimates[i]) for i in np.flatnonzero(near)}
+
+
+class _Overlay:
+    """The signatures and band keys of the rows an open transaction wrote, as arrays that
+    grow by appending: a group commit looks up every article against the group's earlier
+    ones, and restacking them for every lookup made a group cost its size squared."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.hashes: list[str] = []
+        self.sigs = np.zeros((0, NUM_PERM), dtype=np.uint32)
+        self.bands = np.zeros((0, BANDS), dtype=np.uint64)
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def clear(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def keep(self, rows: dict[int, str]) -> list[int]:
+        """Keep the rows still there (id and hash as in *rows*); the ids of *rows* not held."""
+        held = {i: h for i, h in zip(self.ids, self.hashes, strict=True) if rows.get(i) == h}
+        if len(held) != self.size:  # rolled back to a savepoint: rebuild from what is left
+            kept = [n for n, i in enumerate(self.ids) if i in held]
+            sigs, bands = self.sigs[kept], self.bands[kept]
+            self.ids = [self.ids[n] for n in kept]
+            self.hashes = [self.hashes[n] for n in kept]
+            self.sigs, self.bands, self.size = sigs, bands, len(kept)
+        return [i for i in rows if i not in held]
+
+    def append(self, row_id: int, body_hash: str, sig: np.ndarray) -> None:
+        if self.size == len(self.sigs):  # full: double the room
+            room = max(16, 2 * self.size)
+            sigs = np.zeros((room, NUM_PERM), dtype=np.uint32)
+            bands = np.zeros((room, BANDS), dtype=np.uint64)
+            sigs[: self.size], bands[: self.size] = self.sigs[: self.size], self.bands[: self.size]
+            self.sigs, self.bands = sigs, bands
+        self.sigs[self.size] = sig
+        self.bands[self.size] = band_matrix(sig[None, :])[0]
+        self.ids.append(row_id)
+        self.hashes.append(body_hash)
+        self.size += 1
 
 
 def _present(conn: sqlite3.Connection, hashes: list[str]) -> set[str]:

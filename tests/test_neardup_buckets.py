@@ -245,7 +245,7 @@ def test_lookups_inside_a_long_transaction_use_the_buckets(tmp_path: Path) -> No
         assert found(near, repost(text(100))) == ["a" * 16]  # this transaction's own row
         assert len(near._overlay) == 2
     assert found(near, repost(text(101))) == ["b" * 16]
-    assert near._buckets.count == 32 and near._overlay == {}
+    assert near._buckets.count == 32 and len(near._overlay) == 0
     near.close()
     conn.close()
 

@@ -13,8 +13,8 @@ lock, is :class:`postcrawl.archive.store.ArchiveStore`'s.
 
 A **group commit** (:meth:`Committer.group`) takes the same steps for many changes at once:
 every change's index rows go into one open transaction as it is made (so the next change of
-the group sees them: a repost after its original is a duplicate), its text into a temp file
-not yet synced; at the end the temp files are synced together, all the group's manifest lines
+the group sees them: a repost after its original is a duplicate), its text into memory; at the
+end the texts are written to temp files and synced from a few threads, all the group's manifest lines
 are appended by one write and one fsync (the commit point of the whole group), the files are
 renamed and their folders synced once each, and the transaction commits with the new
 manifest offset. A crash before the manifest write loses the whole group (nothing was
@@ -47,7 +47,8 @@ class _Group:
     """The changes of one group commit, staged until :meth:`Committer.group` ends."""
 
     records: list[records.Record] = field(default_factory=list)
-    temps: list[Path] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # article files, by body hash
+    temps: list[Path] = field(default_factory=list)  # written (removed if the group fails)
     placements: list[tuple[str, str]] = field(default_factory=list)  # (hash, path)
     unlinks: list[str] = field(default_factory=list)
     marks: list[SeenMark] = field(default_factory=list)
@@ -111,8 +112,9 @@ class Committer:
         if not group.records:
             self.conn.execute("COMMIT")
             return
-        if self.files.fsync and group.temps:
-            sync_files([*group.temps, self.files.temp])
+        group.temps = self.files.write_temps(group.texts)
+        for _ in group.temps:
+            failpoint("store:temp-written")
         end = self.manifest.append_many(group.records)
         for _ in group.records:  # the drills count changes, whatever the group size
             failpoint("store:manifest-appended")
@@ -167,20 +169,14 @@ class Committer:
     def _stage_article(
         self, group: _Group, article: Extracted, record: records.Record, rel: str
     ) -> None:
-        temp = self.files.write_temp(article.body_hash, render(article), sync=False)
-        failpoint("store:temp-written")
-        try:
-            with self._change():
-                records.apply(self.conn, record, self.neardup, list(article.paragraphs))
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+        with self._change():
+            records.apply(self.conn, record, self.neardup, list(article.paragraphs))
         self.files.reserve(rel)
         group.records.append(record)
-        if temp not in group.temps:
-            group.temps.append(temp)
+        # The text is written when the group commits, with the others (Files.write_temps).
         # The same body staged twice (a repost, then its official page replacing it): one temp
-        # file, now holding the later text, and one rename, to the later path.
+        # file, holding the later text, and one rename, to the later path.
+        group.texts[article.body_hash] = render(article)
         group.placements = [p for p in group.placements if p[0] != article.body_hash]
         group.placements.append((article.body_hash, rel))
         if self.seen is not None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from postcrawl import dates
 from postcrawl.failpoints import failpoint
@@ -21,6 +22,7 @@ from postcrawl.failpoints import failpoint
 UNDATED = "undated"
 TEMP_DIR = ".tmp"
 ARTICLE_FILE = re.compile(r"^(\d{3,})_([0-9a-f]{16})\.txt$")
+_Job = TypeVar("_Job")
 
 
 def fsync_dir(folder: Path) -> None:
@@ -32,13 +34,49 @@ def sync_files(paths: list[Path]) -> None:
     """fsync *paths* (files, folders) all at once, from a few threads: the file system can
     then commit them in one journal flush instead of one flush per file, as a loop of fsyncs
     would. (Not ``syncfs``: that flushes every file of a whole, maybe shared, disk.)"""
-    if len(paths) <= 1:
-        for path in paths:
-            _fsync_path(path)
+    _on_threads(_fsync_path, paths)
+
+
+_IO_THREADS = 8
+_pool: ThreadPoolExecutor | None = None
+
+
+def _on_threads(work: Callable[[_Job], object], jobs: list[_Job]) -> None:
+    """Run *work* on every job, from a few threads kept for the process (on this thread when
+    there is one job); the first error is raised once every job has ended."""
+    global _pool
+    if len(jobs) <= 1:
+        for job in jobs:
+            work(job)
         return
-    with ThreadPoolExecutor(max_workers=min(8, len(paths))) as pool:
-        for _ in pool.map(_fsync_path, paths):
-            pass
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_IO_THREADS, thread_name_prefix="archive-io")
+    futures = [_pool.submit(work, job) for job in jobs]
+    wait(futures)
+    for future in futures:
+        future.result()
+
+
+def _write_new(path: Path, data: bytes, sync: bool) -> None:
+    """Create *path* holding *data* whole (synced if *sync*); on an error, no file is left."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        # Left by a crash. It keeps its old mode under O_CREAT: remove it, so that the new
+        # file gets 0666 less the umask of this process, whatever it is now.
+        path.unlink()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if sync:
+            os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(fd)
 
 
 def _fsync_path(path: Path) -> None:
@@ -90,6 +128,7 @@ class ArticleFiles:
         self.temp = root / TEMP_DIR
         self.fsync = fsync
         self._listings: dict[str, _FolderListing] = {}
+        self._temp_made = False  # .tmp/ made by this process (not looked for at every write)
 
     def new_path(self, published: str | None, body_hash: str) -> str:
         """``<folder>/NNN_<hash>.txt`` with NNN the next number in the day folder; an existing
@@ -151,31 +190,41 @@ class ArticleFiles:
         """Where an article waits between being written and its manifest line."""
         return self.temp / f"{body_hash}.txt"
 
-    def write_temp(self, body_hash: str, text: str, *, sync: bool = True) -> Path:
-        """Write *text* whole to the article's temp file (durable when fsync is on, unless
-        *sync* is false: a group commit syncs its files together, :func:`sync_files`).
+    def write_temp(self, body_hash: str, text: str) -> Path:
+        """Write *text* whole to the article's temp file, durable when fsync is on.
 
         On an error nothing is left behind."""
         failpoint("files:write")
-        self.temp.mkdir(exist_ok=True)
+        self._temp_folder()
         path = self.temp_path(body_hash)
-        data = text.encode("utf-8")
-        # A file left by a crash keeps its old mode under O_CREAT: remove it, so that the new
-        # one gets 0666 less the umask of this process, whatever it is now.
-        path.unlink(missing_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            if self.fsync and sync:
-                os.fsync(fd)
-        except BaseException:
-            os.close(fd)
-            path.unlink(missing_ok=True)
-            raise
-        os.close(fd)
+        _write_new(path, text.encode("utf-8"), self.fsync)
         return path
+
+    def write_temps(self, texts: dict[str, str]) -> list[Path]:
+        """Write the temp files of a group commit (*texts*: body hash to text), each whole and
+        durable (with fsync on), from a few threads, with the ``.tmp`` folder synced after.
+
+        The threads wait on the disk, not on the interpreter, and the file system commits
+        the files' data in shared journal flushes. On an error the files written are removed."""
+        self._temp_folder()
+        jobs = []
+        for body_hash, text in texts.items():
+            failpoint("files:write")  # here, on one thread: the drills count their hits
+            jobs.append((self.temp_path(body_hash), text.encode("utf-8")))
+        try:
+            _on_threads(lambda job: _write_new(*job, self.fsync), jobs)
+            if self.fsync and jobs:
+                fsync_dir(self.temp)
+        except BaseException:
+            for path, _ in jobs:
+                path.unlink(missing_ok=True)
+            raise
+        return [path for path, _ in jobs]
+
+    def _temp_folder(self) -> None:
+        if not self._temp_made:
+            self.temp.mkdir(exist_ok=True)
+            self._temp_made = True
 
     def place(self, body_hash: str, rel: str, *, sync: bool = True) -> None:
         """Rename the article's temp file to *rel* (creating its day folder); the folder is

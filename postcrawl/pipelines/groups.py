@@ -117,21 +117,34 @@ class GroupResult:
 
 
 class StepGroups:
-    """Runs the steps over groups of items (see the module docstring)."""
+    """Runs the steps over groups of items (see the module docstring).
 
-    def __init__(self, host: StepHost) -> None:
+    *part* builds only some of the steps: ``"pages"`` the page steps (no archive is opened),
+    ``"archive"`` the archive steps, for when the two run in separate processes."""
+
+    def __init__(self, host: StepHost, part: Literal["all", "pages", "archive"] = "all") -> None:
         self.host = host
-        steps = [build_from_crawler(cls, host) for cls in step_classes(host.settings)]
+        classes = step_classes(host.settings)
         # The steps before the first archive step need no lock: run them outside the group.
-        split = next(
-            (i for i, step in enumerate(steps) if isinstance(step, ArchiveStep)), len(steps)
-        )
-        self.page_steps, self.archive_steps = steps[:split], steps[split:]
+        split = next((i for i, cls in enumerate(classes) if _is_archive_step(cls)), len(classes))
+        page_classes = classes[:split] if part != "archive" else []
+        archive_classes = classes[split:] if part != "pages" else []
+        self.page_steps = [build_from_crawler(cls, host) for cls in page_classes]
+        self.archive_steps = [build_from_crawler(cls, host) for cls in archive_classes]
         self.archive = archive_for(host) if self.archive_steps else None  # type: ignore[arg-type]
 
     def run(self, items: list[Any]) -> GroupResult:
         """Process *items* as one group; never raises for a bad item."""
-        outcomes = [self._run_steps(self.page_steps, item) for item in items]
+        return self.run_archive(items, self.run_pages(items))
+
+    def run_pages(self, items: list[Any]) -> list[Outcome]:
+        """The page steps of a group, item by item (no lock, no archive); never raises."""
+        return [self._run_steps(self.page_steps, item) for item in items]
+
+    def run_archive(self, items: list[Any], outcomes: list[Outcome]) -> GroupResult:
+        """The archive steps of a group, for the items its page steps kept (*outcomes*), as
+        one group commit; never raises for a bad item."""
+        outcomes = list(outcomes)
         waiting = [i for i, outcome in enumerate(outcomes) if outcome[0] == "item"]
         if waiting and self.archive is not None and self.archive_steps:
             try:
@@ -170,6 +183,10 @@ class StepGroups:
 
     def close(self) -> None:
         self.host.close()
+
+
+def _is_archive_step(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, ArchiveStep)
 
 
 def _url(item: Any) -> str:

@@ -3,8 +3,12 @@
 A crawl's reactor thread downloads and parses; extracting, normalizing, deduplicating and
 writing each article on that thread too made it the bottleneck (and threads in the same
 process do not help: the GIL). :class:`PipelineProcess` (Scrapy's ``ITEM_PROCESSOR``) instead
-sends the items to a child process running :class:`~postcrawl.pipelines.groups.StepGroups`
-(one per crawl process, shared by its crawlers, each with its own steps there):
+sends the items to two child processes running :class:`~postcrawl.pipelines.groups.StepGroups`
+(one pair per crawl process, shared by its crawlers, each with its own steps there): the page
+process runs the page steps (extract, normalize: Python, a core's worth) and passes each group
+on to the archive process, which runs the archive steps (topic, dedupe, store) and commits,
+so the two halves of the work run at once (threads of one process would take turns: a
+measured try gained nothing). Together they are "the pipeline process" below:
 
 - whatever items are waiting go as one group, at most ``POSTCRAWL_GROUP_MAX``, with at most
   two groups on their way (one being processed, the next queued): under load the groups grow,
@@ -17,7 +21,7 @@ sends the items to a child process running :class:`~postcrawl.pipelines.groups.S
   flat when the pipeline is the slower side;
 - stats changes and log lines of the steps come back with each group and are replayed here; an
   archive error stops the crawl as before (finish reason ``archive_error``);
-- the child dies with the crawl (``PR_SET_PDEATHSIG``), as after a power cut, and if the child
+- the children die with the crawl (``PR_SET_PDEATHSIG``), as after a power cut, and if either
   dies the crawl stops with an archive error: nothing waits forever.
 
 ``POSTCRAWL_PIPELINE_PROCESS = False`` runs the same groups on the reactor thread instead
@@ -248,11 +252,12 @@ class _ChildBackend(_Backend):
 
 
 class _PipelineChild:
-    """The one pipeline process of a crawl process, shared by its crawlers (``postcrawl crawl
-    --all`` runs 37 in one process: 37 interpreters would cost more than they save). A thread
-    sends (pickling a group must not hold up the reactor), another waits for answers and for
-    the child's death; answers go to the session they name. The child ends when the last
-    session closes."""
+    """The one pipeline process (its page and archive processes) of a crawl process, shared
+    by its crawlers (``postcrawl crawl --all`` runs 37 in one process: 37 pairs of interpreters
+    would cost more than they save). A thread sends to the page process (pickling a group must
+    not hold up the reactor), another waits for the archive process's answers and for either
+    child's death; answers go to the session they name. Both end when the last session
+    closes."""
 
     _current: _PipelineChild | None = None
 
@@ -268,19 +273,27 @@ class _PipelineChild:
         self._next_session = 0
         self._outbox: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
         context = multiprocessing.get_context("spawn")
-        to_child_r, to_child_w = context.Pipe(duplex=False)
+        to_pages_r, to_pages_w = context.Pipe(duplex=False)
+        to_archive_r, to_archive_w = context.Pipe(duplex=False)
         from_child_r, from_child_w = context.Pipe(duplex=False)
         self.process = context.Process(
-            target=child_main,
-            args=(to_child_r, from_child_w, log_level, os.getpid()),
-            name="postcrawl-pipeline",
+            target=archive_main,
+            args=(to_archive_r, from_child_w, log_level, os.getpid()),
+            name="postcrawl-archive",
+            daemon=True,
+        )
+        self.pages = context.Process(
+            target=pages_main,
+            args=(to_pages_r, to_archive_w, log_level, os.getpid()),
+            name="postcrawl-pages",
             daemon=True,
         )
         self.process.start()
-        to_child_r.close()
-        from_child_w.close()
+        self.pages.start()
+        for end in (to_pages_r, to_archive_r, to_archive_w, from_child_w):
+            end.close()
         threading.Thread(
-            target=self._send_loop, args=(to_child_w,), name="pipeline-send", daemon=True
+            target=self._send_loop, args=(to_pages_w,), name="pipeline-send", daemon=True
         ).start()
         threading.Thread(
             target=self._receive_loop, args=(from_child_r,), name="pipeline-receive", daemon=True
@@ -321,7 +334,7 @@ class _PipelineChild:
     def _receive_loop(self, conn: Connection) -> None:
         call = reactor.callFromThread  # type: ignore[attr-defined]
         while True:
-            ready = wait([conn, self.process.sentinel])
+            ready = wait([conn, self.process.sentinel, self.pages.sentinel])
             if conn in ready:
                 try:
                     message = conn.recv()
@@ -329,15 +342,18 @@ class _PipelineChild:
                     message = None
                 if message is not None:
                     if message[0] == "stopped":
-                        # Reaped before the crawl ends: its CPU time counts in the crawl's.
+                        # Reaped before the crawl ends: their CPU time counts in the crawl's.
+                        self.pages.join(30)
                         self.process.join(30)
                         return
                     call(self._deliver, message)
                     continue
-            self.process.join(5)
-            code = self.process.exitcode
+            # One of the two died (the other then ends too): name the first.
+            dead = self.pages if self.pages.sentinel in ready else self.process
+            dead.join(5)
+            code = dead.exitcode
             why = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            call(self._died, f"it ended unexpectedly ({why})")
+            call(self._died, f"its {dead.name} process ended unexpectedly ({why})")
             return
 
     def _died(self, why: str) -> None:
@@ -388,42 +404,94 @@ def _die_with(crawl_pid: int) -> None:
         os._exit(1)
 
 
-def child_main(inbox: Connection, outbox: Connection, log_level: str | int, crawl_pid: int) -> None:
-    """The pipeline process: a session of steps per crawler (``open``), each group sent run
-    by its session's steps, until ``stop``."""
+def _child_setup(log_level: str | int, crawl_pid: int) -> _LogLines:
+    """Start of either child: die with the crawl, keep the log lines to send back."""
     _die_with(crawl_pid)
     failpoints.kill_also(crawl_pid)
     lines = _LogLines()
     root = logging.getLogger()
     root.addHandler(lines)
     root.setLevel(log_level)
+    return lines
+
+
+def pages_main(inbox: Connection, outbox: Connection, log_level: str | int, crawl_pid: int) -> None:
+    """The page process: a session's page steps (extract, normalize) run on each group; the
+    group goes on to the archive process with their outcomes, stats changes and log lines.
+    Every other message is passed on as it came (``open`` with the error, if the page steps
+    could not be built)."""
+    lines = _child_setup(log_level, crawl_pid)
+    sessions: dict[int, tuple[StepHost, StepGroups]] = {}
+    while True:
+        try:
+            message = inbox.recv()
+        except EOFError:
+            return  # the crawl is gone
+        kind = message[0]
+        if kind == "open":
+            error = None
+            try:
+                host = StepHost(Settings(message[2]))
+                sessions[message[1]] = (host, StepGroups(host, "pages"))
+            except Exception:
+                error = traceback.format_exc()
+            message = (*message, error)
+        elif kind == "group":
+            _, session, group_id, items = message
+            host, groups = sessions[session]
+            outcomes = groups.run_pages(items)
+            message = ("group", session, group_id, items, outcomes, host.stats.take_ops())
+        elif kind == "close":
+            ops: list[StatsOp] = []
+            if (entry := sessions.pop(message[1], None)) is not None:  # (None: failed to open)
+                entry[1].close()
+                ops = entry[0].stats.take_ops()
+            message = ("close", message[1], ops)
+        outbox.send((*message, lines.take()) if kind != "stop" else message)
+        if kind == "stop":
+            return
+
+
+def archive_main(
+    inbox: Connection, outbox: Connection, log_level: str | int, crawl_pid: int
+) -> None:
+    """The archive process: a session's archive steps (topic, dedupe, store) run on each group
+    the page process passes on, as one group commit; it answers the crawl process."""
+    lines = _child_setup(log_level, crawl_pid)
     sessions: dict[int, tuple[StepHost, StepGroups]] = {}
     try:
         while True:
             try:
                 message = inbox.recv()
             except EOFError:
-                return  # the crawl is gone
+                return  # the crawl or the page process is gone
             kind = message[0]
             if kind == "stop":
                 break
             session = message[1]
             if kind == "open":
+                _, _, settings, error, logs = message
+                lines.lines[:0] = logs  # they go back with the next answer
                 try:
-                    host = StepHost(Settings(message[2]))
-                    sessions[session] = (host, StepGroups(host))
+                    if error:
+                        raise PipelineStepError(error)
+                    host = StepHost(Settings(settings))
+                    sessions[session] = (host, StepGroups(host, "archive"))
                 except Exception:
                     outbox.send(("failed", session, traceback.format_exc()))
                     continue
                 outbox.send(("ready", session))
             elif kind == "group":
-                _, _, group_id, items = message
-                result: GroupResult = sessions[session][1].run(items)
-                outbox.send(("done", session, group_id, result, lines.take()))
+                _, _, group_id, items, outcomes, ops, logs = message
+                result: GroupResult = sessions[session][1].run_archive(items, outcomes)
+                result.stats_ops[:0] = ops
+                outbox.send(("done", session, group_id, result, logs + lines.take()))
             elif kind == "close":
-                host, groups = sessions.pop(session)
-                groups.close()
-                outbox.send(("closed", session, host.stats.take_ops(), lines.take()))
+                _, _, ops, logs = message
+                if (entry := sessions.pop(session, None)) is not None:  # (None: failed to open)
+                    entry[1].close()
+                    ops = ops + entry[0].stats.take_ops()
+                outbox.send(("closed", session, ops, logs + lines.take()))
     except Exception:
         for session in sessions:
             outbox.send(("failed", session, traceback.format_exc()))
