@@ -33,16 +33,19 @@ class Rule:
     name: str
     pattern: re.Pattern[str]
     tail: bool = False
+    # Strings one of which every match contains: a line with none of them is not searched.
+    # (A substring test costs a fraction of a search that may start at every character.)
+    needles: tuple[str, ...] = ()
 
 
 _ESCAPE = re.compile(r"\\.")
 
 
-def _rule(name: str, pattern: str, *, tail: bool = False) -> Rule:
+def _rule(name: str, pattern: str, *, tail: bool = False, needles: tuple[str, ...] = ()) -> Rule:
     # Case matters only to Latin letters; with IGNORECASE the regex engine no longer skips
     # ahead to a pattern's first characters, so rules with none (\s, \d aside) go without it.
     latin = re.search("[A-Za-z]", _ESCAPE.sub("", pattern))
-    return Rule(name, re.compile(pattern, re.IGNORECASE if latin else 0), tail)
+    return Rule(name, re.compile(pattern, re.IGNORECASE if latin else 0), tail, needles)
 
 
 RULES: tuple[Rule, ...] = (
@@ -51,9 +54,13 @@ RULES: tuple[Rule, ...] = (
         "breadcrumb",
         r"^(当前位置|您所在的位置|您的位置|所在位置|当前的位置|位置)\s*[:：>]?|^首页\s*>",
     ),
-    _rule("breadcrumb", r"^[^。,，!?！？]{0,60}(\s*>\s*[^。,，>]{1,12}){2,}\s*(正文)?[:：]?$"),
+    _rule(
+        "breadcrumb",
+        r"^[^。,，!?！？]{0,60}(\s*>\s*[^。,，>]{1,12}){2,}\s*(正文)?[:：]?$",
+        needles=(">",),
+    ),
     _rule("share", r"^(分享到|分享至|一键分享)|^(扫一扫|用手机扫描|扫描二维码|微信扫一扫)"),
-    _rule("share", r"扫一扫在手机|在手机(上)?打开当前页"),
+    _rule("share", r"扫一扫在手机|在手机(上)?打开当前页", needles=("手机",)),
     _rule(
         "print",
         r"^([【\[]?\s*(打印|关闭|打印本页|关闭窗口|打印文章|收藏|返回顶部|字号|大|中|小)\s*[】\]]?[\s|]*)+$",
@@ -66,7 +73,12 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule("repost-link", r"^(原文链接|原文地址|原文网址)\s*[:：]", tail=True),
     _rule("disclaimer", r"^[【\[]?\s*免责声明\s*[】\]]?", tail=True),
-    _rule("disclaimer", r"本站部分信息由|本网部分转载|凡本网未注明|凡注明[\"“]?来源", tail=True),
+    _rule(
+        "disclaimer",
+        r"本站部分信息由|本网部分转载|凡本网未注明|凡注明[\"“]?来源",
+        tail=True,
+        needles=("部分", "凡"),
+    ),
     _rule(
         "disclaimer",
         r"未经(本网|本站)?(允许|授权|书面授权)[^。]{0,12}不得(转载|复制|镜像)",
@@ -78,19 +90,32 @@ RULES: tuple[Rule, ...] = (
         # ahead to the first characters of the three alternatives.)
         r"授权[^。]{0,20}发布,?未经|转载请注明(出处|来源)|版权归原作者",
         tail=True,
+        needles=("授权", "转载请注明", "版权归原作者"),
     ),
-    _rule("disclaimer", r"无法联系到权利人|如涉及作品内容、版权"),
+    _rule("disclaimer", r"无法联系到权利人|如涉及作品内容、版权", needles=("权利人", "如涉及")),
     _rule(
         "contact",
         r"^(联系电话|监督电话|举报电话|服务热线|咨询电话|联系方式|地址|联系地址|通讯地址|"
         r"联系邮箱|电子邮箱|邮箱|客服QQ|QQ|邮编|邮政编码|传真)\s*[:：]",
     ),
-    _rule("contact", r"违法和不良信息举报|(联系邮箱|客服QQ)\s*[:：]"),
-    _rule("copyright", r"版权所有|all rights reserved|copyright|©|\(c\)\s*\d{4}"),
-    _rule("copyright", r"ICP备|ICP证|公网安备|网安备\d|网站标识码"),
+    _rule(
+        "contact",
+        r"违法和不良信息举报|(联系邮箱|客服QQ)\s*[:：]",
+        needles=("举报", "联系邮箱", "客服"),
+    ),
+    # (Both Latin words have a g, which no other letter matches even ignoring case.)
+    _rule(
+        "copyright",
+        r"版权所有|all rights reserved|copyright|©|\(c\)\s*\d{4}",
+        needles=("版权所有", "©", "(", "g", "G"),
+    ),
+    _rule(
+        "copyright", r"ICP备|ICP证|公网安备|网安备\d|网站标识码", needles=("备", "证", "网站标识码")
+    ),
     _rule(
         "sponsor",
         r"^(主办单位|承办单位|主办|承办|技术支持|网站维护|协办)\s*[:：]|主办\s*-{1,2}|^[^。]{2,30}主办$",
+        needles=("主办", "承办", "技术支持", "网站维护", "协办"),
     ),
     _rule("editor", r"^[(（\[]?\s*(责编|责任编辑|编辑|审核|校对|终审|初审)\s*[:：]"),
     _rule("counter", r"^(浏览次数|阅读次数|点击数|访问量|阅读量)\s*[:：]"),
@@ -143,6 +168,8 @@ def chrome_rule(line: str) -> Rule | None:
     if len(line) >= MAX_META_LINE * 2:
         return None
     for rule in RULES:
+        if rule.needles and not any(needle in line for needle in rule.needles):
+            continue
         if rule.pattern.search(line):
             return rule
     if _MENU_WORD.search(line):  # (splitting every line into tokens costs more)

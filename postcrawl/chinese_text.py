@@ -101,8 +101,25 @@ def strip_pinyin(text: str) -> str:
     return text
 
 
+# The full-width forms of ASCII (！ to ～) and the ideographic space: in Chinese text nearly
+# every line has some (，：（）), and nothing else that NFKC changes.
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
+def _half_width(match: re.Match[str]) -> str:
+    char = match.group()
+    return " " if char == "\u3000" else chr(ord(char) - 0xFEE0)
+
+
 def nfkc(text: str) -> str:
-    """*text* NFKC-normalized (the quick check spares the rewrite for text already in form)."""
+    """*text* NFKC-normalized.
+
+    Full-width ASCII forms are first replaced by their ASCII characters, which is what NFKC
+    decomposes them to (so NFKC of the result is NFKC of the text); most Chinese lines are then
+    in normal form already, which the quick check tells at a fraction of the cost of
+    ``unicodedata.normalize`` (a quarter, measured on bureau pages)."""
+    if _FULL_WIDTH.search(text):
+        text = _FULL_WIDTH.sub(_half_width, text)
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
@@ -154,8 +171,29 @@ class _NotLetterOrNumber(dict[int, int | None]):
 _LETTERS_AND_NUMBERS = _NotLetterOrNumber()
 
 
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
+
+
+@cache
+def _not_letter_or_number_bmp() -> re.Pattern[str]:
+    """Runs of characters of the Basic Multilingual Plane that are not letters or numbers:
+    deleting them with this pattern takes half the time of the translate table."""
+    ranges: list[str] = []
+    start: int | None = None
+    for code in range(0x10001):
+        letter = code < 0x10000 and unicodedata.category(chr(code))[0] in "LN"
+        if not letter and code < 0x10000 and start is None:
+            start = code
+        elif (letter or code == 0x10000) and start is not None:
+            ranges.append(f"\\U{start:08x}-\\U{code - 1:08x}")
+            start = None
+    return re.compile(f"[{''.join(ranges)}]+")
+
+
 def comparable(text: str) -> str:
     """A form for comparing short lines (titles, captions): simplified, no punctuation or spaces."""
-    # normalized_body's whitespace removal is left to the translate table, which drops it.
+    # normalized_body's whitespace removal is left to the deletion below, which drops it.
     text = to_simplified(nfkc(to_simplified(strip_pinyin(text))))
-    return text.translate(_LETTERS_AND_NUMBERS)
+    if not _BEYOND_BMP.search(text):
+        return _not_letter_or_number_bmp().sub("", text)
+    return text.translate(_LETTERS_AND_NUMBERS)  # (a character beyond the BMP: an emoji…)

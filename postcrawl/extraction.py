@@ -422,7 +422,9 @@ def boilerplate_reason(
         len(_SENTENCE_MARKS.findall(line)) or (len(line) >= LONG_LINE_SENTENCE) for line in prose
     )
     chars = sum(len(line) for line in prose)
-    found = f"{links} link lines, {notices} notice lines, {sentences} sentences in {chars} characters"
+    found = (
+        f"{links} link lines, {notices} notice lines, {sentences} sentences in {chars} characters"
+    )
     if (
         sentences == 0
         or chars < MIN_PROSE_CHARS

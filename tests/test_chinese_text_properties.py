@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 
 import opencc
@@ -9,10 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from postcrawl.chinese_text import (
+    _LETTERS_AND_NUMBERS,
+    _not_letter_or_number_bmp,
     body_hash,
     clean_line,
     clean_paragraphs,
     is_traditional,
+    nfkc,
     normalized_body,
     strip_pinyin,
     to_simplified,
@@ -104,3 +108,33 @@ def test_pinyin_strip_keeps_real_parentheses() -> None:
     assert strip_pinyin("5G(APP)服务") == "5G(APP)服务"
     assert strip_pinyin("人民日?qǐng)?bào)》") == "人民日》"
     assert strip_pinyin("是吗?是)") == "是吗?是)"
+
+
+# Characters whose NFKC forms differ or that combine with their neighbours: full-width forms
+# (the fast path), combining marks after them, Hangul jamo, circled and compatibility
+# characters, CJK compatibility ideographs; with ordinary CJK and ASCII around them.
+_NFKC_TRICKY = (
+    "".join(chr(c) for c in range(0xFF01, 0xFF5F))
+    + "\u3000\u0301\u0308\u0327\u1100\u1161\u11a8\uac00\u2460\u3231\ufb01\u2126\u212b"
+    + "\uf900\uf9dc\u2f00\u00bd\u2075\u00a0\u3002\u4e00\u9fa5 Aa1,.()"
+)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=_NFKC_TRICKY, max_size=16))
+def test_nfkc_fast_path_is_unicodedata_nfkc(text: str) -> None:
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=24))
+def test_comparable_deletes_exactly_what_is_not_a_letter_or_number(text: str) -> None:
+    """The pattern :func:`comparable` uses for text within the BMP, and the translate table
+    it uses beyond, delete what the Unicode categories say (astral characters included)."""
+
+    def letters_and_numbers(s: str) -> str:
+        return "".join(c for c in s if unicodedata.category(c)[0] in "LN")
+
+    assert text.translate(_LETTERS_AND_NUMBERS) == letters_and_numbers(text)
+    bmp = "".join(c for c in text if ord(c) <= 0xFFFF)
+    assert _not_letter_or_number_bmp().sub("", bmp) == letters_and_numbers(bmp)

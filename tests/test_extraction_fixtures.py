@@ -8,6 +8,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from postcrawl.article_text import normalize_extracted
 from postcrawl.boilerplate import RULES, chrome_rule
@@ -118,6 +120,20 @@ def test_rule_matches_its_example_and_not_its_near_miss(
     assert chrome_rule(line) is not None, line
     assert not rule.pattern.search(near_miss), near_miss
     assert chrome_rule(near_miss) is None, near_miss  # no other rule drops it either
+
+
+@settings(max_examples=600, deadline=None)
+@given(data=st.data())
+def test_a_rule_matches_only_lines_holding_one_of_its_needles(data: st.DataObject) -> None:
+    """``needles`` lets chrome_rule skip a rule's search: every line the pattern matches must
+    hold one of them. The lines are drawn from the pattern itself (hypothesis's from_regex,
+    case variants included for rules that ignore case)."""
+    index = data.draw(st.sampled_from([i for i, r in enumerate(RULES) if r.needles]))
+    rule = RULES[index]
+    line = data.draw(st.from_regex(rule.pattern))
+    assert rule.pattern.search(line)
+    assert any(needle in line for needle in rule.needles), (rule.name, line)
+    assert chrome_rule(line) is not None or len(line) >= 240, line
 
 
 def test_repost_and_original_hash_the_same() -> None:

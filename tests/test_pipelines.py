@@ -97,7 +97,12 @@ def test_page_without_article_is_a_counted_drop(
     crawler, steps = chain
     for body in (b"", b"\x00\x01binary" * 10):
         with pytest.raises(DropItem, match="no article"):
-            _run(steps, ArticleItem(url="https://gd.spb.gov.cn/x.shtml", site="gd_spb", page=FetchedPage(body)))
+            _run(
+                steps,
+                ArticleItem(
+                    url="https://gd.spb.gov.cn/x.shtml", site="gd_spb", page=FetchedPage(body)
+                ),
+            )
     stats = crawler.stats.get_stats()
     assert stats["postcrawl/extract/dropped/empty"] == 1
     assert stats["postcrawl/extract/dropped/binary"] == 1

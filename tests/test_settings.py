@@ -94,8 +94,6 @@ def test_backoff_is_off_without_a_base() -> None:
         )
 
 
-
-
 def test_the_data_dir_default_is_defined_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from pathlib import Path
 

@@ -33,6 +33,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+
 class ArchiveStep:
     """Base of the steps that read or write the archive (topic, dedupe, store): the crawl's
     stats and its one :class:`ArchiveStore`."""
