@@ -158,7 +158,9 @@ class Committer:
         self.files.place(article.body_hash, rel)
         failpoint("store:placed")
         with index.transaction(self.conn):
-            records.apply(self.conn, record, self.neardup, list(article.paragraphs))
+            records.apply(
+                self.conn, record, self.neardup, list(article.paragraphs), article.normalized_body
+            )
             index.set_manifest_offset(self.conn, end)
             if self.seen is not None:
                 self.seen.mark(article.url, article.body_hash, "stored", record["crawled_at"])
@@ -170,7 +172,9 @@ class Committer:
         self, group: _Group, article: Extracted, record: records.Record, rel: str
     ) -> None:
         with self._change():
-            records.apply(self.conn, record, self.neardup, list(article.paragraphs))
+            records.apply(
+                self.conn, record, self.neardup, list(article.paragraphs), article.normalized_body
+            )
         self.files.reserve(rel)
         group.records.append(record)
         # The text is written when the group commits, with the others (Files.write_temps).

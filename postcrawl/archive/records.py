@@ -102,11 +102,12 @@ def apply(
     record: Record,
     near: NearDupIndex,
     paragraphs: list[str] | None = None,
+    normalized: str | None = None,
 ) -> bool:
     """Make the index say what *record* says (inside the caller's transaction).
 
     *paragraphs* is the article's body for ``article`` records (read from its file when
-    replaying). Applying a record twice gives the same index. ``False`` when the record
+    replaying); *normalized*, its normalized body when the caller has it already. Applying a record twice gives the same index. ``False`` when the record
     cannot apply (a URL of an article the index does not hold, an unknown event).
     """
     event = record.get("event")
@@ -121,7 +122,7 @@ def apply(
         if record.get("url"):  # a file adopted by a rebuild has no URL
             index.insert_url(conn, _stored_url_row(record))
             index.mark_seen(conn, record["url"], record["hash"], "stored", record.get("crawled_at"))
-        near.add(record["hash"], normalized_body(body))
+        near.add(record["hash"], normalized or normalized_body(body))
         return True
     if event == "url":
         if index.article_path(conn, record.get("hash") or "") is None:
