@@ -141,9 +141,24 @@ def children_of(pid: int) -> list[int]:
         return []
 
 
+def pipeline_children(pid: int) -> tuple[int | None, int | None]:
+    """The archive and page processes of crawl process *pid* (started in that order; the
+    multiprocessing resource tracker, also a child, is left out)."""
+    found = []
+    for child in sorted(children_of(pid)):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"resource_tracker" not in cmdline:
+            found.append(child)
+    return (found[0] if found else None), (found[1] if len(found) > 1 else None)
+
+
 def memory_run(base_url: str, data: Path, total: int, cores: int | None) -> None:
     """One ``scrapy crawl gd_spb`` of the whole mirror, its memory sampled as it goes: the
-    crawl process and the pipeline process, at each tenth of the articles archived."""
+    crawl process and the pipeline's page and archive processes, at each tenth of the
+    articles archived."""
     cmd = gd_spb_cmd(base_url)
     for key, value in {**CONCURRENCY, "POSTCRAWL_DATA_DIR": str(data)}.items():
         cmd += ["-s", f"{key}={value}"]
@@ -155,8 +170,8 @@ def memory_run(base_url: str, data: Path, total: int, cores: int | None) -> None
         preexec_fn=(lambda: os.sched_setaffinity(0, set(range(cores)))) if cores else None,
     )
     manifest = data / "manifest.jsonl"
-    lines, offset, next_mark, peak = 0, 0, 0, (0.0, 0.0)
-    print("  archived   crawl RSS   pipeline RSS   elapsed")
+    lines, offset, next_mark, peak = 0, 0, 0, (0.0, 0.0, 0.0)
+    print("  archived   crawl RSS   page process   archive process   elapsed")
     started = time.monotonic()
     while proc.poll() is None:
         time.sleep(1.0)
@@ -166,12 +181,14 @@ def memory_run(base_url: str, data: Path, total: int, cores: int | None) -> None
                 chunk = fh.read()
             lines += chunk.count(b"\n")
             offset += len(chunk)
+        archive_pid, pages_pid = pipeline_children(proc.pid)
         crawl = rss_mb(proc.pid)
-        pipeline = sum(rss_mb(child) for child in children_of(proc.pid))
-        peak = (max(peak[0], crawl), max(peak[1], pipeline))
+        pages = rss_mb(pages_pid) if pages_pid else 0.0
+        archive = rss_mb(archive_pid) if archive_pid else 0.0
+        peak = (max(peak[0], crawl), max(peak[1], pages), max(peak[2], archive))
         if lines >= next_mark:
             print(
-                f"  {lines:>8,}   {crawl:>6.0f} MiB   {pipeline:>9.0f} MiB   "
+                f"  {lines:>8,}   {crawl:>6.0f} MiB   {pages:>8.0f} MiB   {archive:>11.0f} MiB   "
                 f"{time.monotonic() - started:>5.0f} s"
             )
             next_mark = lines + max(1, total // 10)
@@ -179,7 +196,7 @@ def memory_run(base_url: str, data: Path, total: int, cores: int | None) -> None
         sys.exit(f"crawl failed with exit status {proc.returncode}")
     print(
         f"  {lines:>8,} manifest lines at the end; peak RSS crawl {peak[0]:.0f} MiB, "
-        f"pipeline {peak[1]:.0f} MiB"
+        f"page process {peak[1]:.0f} MiB, archive process {peak[2]:.0f} MiB"
     )
 
 
