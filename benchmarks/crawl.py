@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -97,8 +98,10 @@ class BareSpider(scrapy.Spider):
 
 def run(
     cmd: list[str], settings: dict[str, str], stats_file: Path, cwd: Path, cores: int | None
-) -> tuple[dict[str, Any], float]:
-    """One crawl process: its final stats and the CPU seconds (user + sys) it used."""
+) -> tuple[dict[str, Any], float, dict[str, float]]:
+    """One crawl process: its final stats, the CPU seconds (user + sys) it and its children
+    used, and that CPU by process (crawl, page, archive), sampled every 0.1 s while it runs
+    (what a process uses after its last sample is missed)."""
     for key, value in {**CONCURRENCY, **settings, "POSTCRAWL_STATS_FILE": str(stats_file)}.items():
         # (The bare side ignores POSTCRAWL_STATS_FILE; its spider writes the file itself.)
         cmd += ["-s", f"{key}={value}"]
@@ -110,12 +113,39 @@ def run(
             os.sched_setaffinity(0, set(range(cores)))
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, preexec_fn=pin)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=pin,
+    )  # fmt: skip
+    by_process: dict[str, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            archive, pages = pipeline_children(proc.pid)
+            for role, pid in (("crawl", proc.pid), ("page", pages), ("archive", archive)):
+                if pid is not None and (seconds := cpu_seconds(pid)) is not None:
+                    by_process[role] = seconds
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = proc.communicate()
+    done.set()
+    sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        sys.exit(f"crawl failed:\n{proc.stderr[-3000:]}")
+        sys.exit(f"crawl failed:\n{stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return json.loads(stats_file.read_text(encoding="utf-8")), cpu
+    return json.loads(stats_file.read_text(encoding="utf-8")), cpu, by_process
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds process *pid* has used so far (not its children's)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def gd_spb_cmd(base_url: str) -> list[str]:
@@ -244,6 +274,7 @@ def main() -> None:
 
     rates: dict[str, list[float]] = {"postcrawl": [], "bare": []}
     cpu_per_k: dict[str, list[float]] = {"postcrawl": [], "bare": []}
+    cpu_by_process: dict[str, list[float]] = {}
     ratios: list[float] = []
     with MirrorServer(mirror.routes()) as server, tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
@@ -256,7 +287,7 @@ def main() -> None:
         )
         for n in range(pairs):
             data = tmpdir / f"data-{n}"
-            full, cpu = run(
+            full, cpu, by_process = run(
                 gd_spb_cmd(server.base_url),
                 {"POSTCRAWL_DATA_DIR": str(data)},
                 tmpdir / f"full-{n}.json",
@@ -266,7 +297,9 @@ def main() -> None:
             stored = full.get("postcrawl/store/stored", 0)
             rates["postcrawl"].append(stored / full["elapsed_time_seconds"])
             cpu_per_k["postcrawl"].append(cpu / stored * 1000)
-            bare, cpu = run(
+            for role, seconds in by_process.items():
+                cpu_by_process.setdefault(role, []).append(seconds / stored * 1000)
+            bare, cpu, _ = run(
                 [
                     sys.executable, "-m", "scrapy", "runspider", str(Path(__file__).resolve()),
                     "-a", f"base_url={server.base_url}", "-a", f"lists={','.join(lists)}",
@@ -286,7 +319,7 @@ def main() -> None:
                 f"bare {rates['bare'][-1]:.0f}/s ({fetched} fetched), ratio {ratios[-1]:.2f}"
             )
         server.reset_hits()
-        again, _ = run(
+        again, _, _ = run(
             gd_spb_cmd(server.base_url),
             {"POSTCRAWL_DATA_DIR": str(tmpdir / "data-0")},
             tmpdir / "again.json",
@@ -301,6 +334,10 @@ def main() -> None:
     print(
         f"gd_spb (what users run): {spread(rates['postcrawl'])} articles/s, "
         f"{spread(cpu_per_k['postcrawl'], '{:.1f}')} CPU s per 1,000 articles"
+    )
+    print(
+        "  of which, by process:  "
+        + ", ".join(f"{role} {spread(values, '{:.1f}')}" for role, values in cpu_by_process.items())
     )
     print(
         f"bare download spider:    {spread(rates['bare'])} articles/s, "
