@@ -123,13 +123,9 @@ class Archiver:
                 results[entry.id] = Result(entry.id, "archived already", entry.item.url)
             else:
                 todo.append(entry)
-        for part in _parts(todo):
-            for entry, outcome in zip(part, self._run(part), strict=True):
+        if todo:  # (after a failure, _result reports every entry of the group not archived)
+            for entry, outcome in zip(todo, self._run(todo), strict=True):
                 results[entry.id] = _result(entry, outcome, self.failure)
-            if self.failure is not None:
-                break
-        for entry in entries:  # after a failure: the rest of the batch is not archived either
-            results.setdefault(entry.id, Result(entry.id, "not archived", "", ack=False))
         marks = [row for entry in entries for row in self._seen_rows(entry.item)]
         if marks and isinstance(self.seen, RedisSeenStore):
             self.seen.mark_many(marks)
@@ -192,25 +188,6 @@ class Archiver:
             if row is not None:
                 rows.append((url, *row))
         return rows
-
-
-def _parts(entries: list[Entry]) -> list[list[Entry]]:
-    """*entries* in order, cut so that no part holds two articles with one body hash. A group
-    commit of an article and of another page of the same body (an official page replacing
-    its repost in the same group) fails on the shared temp file (issue 12's group writer, as
-    of this branch), which would lose the group; apart, each is an ordinary commit."""
-    parts: list[list[Entry]] = [[]]
-    hashes: set[str] = set()
-    for entry in entries:
-        article = getattr(entry.item, "article", None)
-        body_hash = getattr(article, "body_hash", "") or ""
-        if body_hash and body_hash in hashes:
-            parts.append([])
-            hashes = set()
-        if body_hash:
-            hashes.add(body_hash)
-        parts[-1].append(entry)
-    return [part for part in parts if part]
 
 
 def _result(entry: Entry, outcome: tuple[Any, ...], failed: str | None) -> Result:
