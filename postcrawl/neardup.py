@@ -492,17 +492,17 @@ class _Overlay:
     ones, and restacking them for every lookup made a group cost its size squared."""
 
     def __init__(self) -> None:
-        self.ids: list[int] = []
-        self.hashes: list[str] = []
-        self.sigs = np.zeros((0, NUM_PERM), dtype=np.uint32)
-        self.bands = np.zeros((0, BANDS), dtype=np.uint64)
-        self.size = 0
+        self.clear()
 
     def __len__(self) -> int:
         return self.size
 
     def clear(self) -> None:
-        self.__init__()  # type: ignore[misc]
+        self.ids: list[int] = []
+        self.hashes: list[str] = []
+        self.sigs = np.zeros((0, NUM_PERM), dtype=np.uint32)
+        self.bands = np.zeros((0, BANDS), dtype=np.uint64)
+        self.size = 0
 
     def keep(self, rows: dict[int, str]) -> list[int]:
         """Keep the rows still there (id and hash as in *rows*); the ids of *rows* not held."""
