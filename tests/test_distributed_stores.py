@@ -202,6 +202,29 @@ def test_queue_keeps_a_killed_workers_requests(redis_url: str) -> None:
     assert alive.give_back() == 1 and len(pusher) == 2
 
 
+def test_an_idle_worker_takes_back_requests_of_a_take_redis_did_not_answer(
+    redis_url: str,
+) -> None:
+    """Redis applied a take (the requests moved into the worker's in-flight set) but the
+    worker never got the answer: idle, the worker puts them back in the queue; while it
+    holds requests it leaves its in-flight set alone."""
+    client = redis.Redis.from_url(redis_url)
+    text = redis.Redis.from_url(redis_url, decode_responses=True)
+    spider = BUREAU_SPIDERS["gd_spb"]()
+    pusher = queue_for(client, spider, None)
+    for n in range(3):
+        pusher.push(Request(f"http://127.0.0.1:1/{n}", callback=spider.parse_article))
+    worker = queue_for(client, spider, "w-1")
+    assert worker.inflight_key is not None
+    worker._take(keys=[worker.key, worker.inflight_key], args=[2])  # the answer never came
+    assert len(pusher) == 1 and in_flight(text, "gd_spb") == 2 and worker.held() == 0
+    held = worker.pop()
+    assert held is not None and worker.reclaim_unanswered() == 0  # busy: nothing moves
+    worker.done(held)
+    assert worker.reclaim_unanswered() == 2  # idle: the two unanswered go back
+    assert len(pusher) == 2 and in_flight(text, "gd_spb") == 0
+
+
 def test_queue_refuses_callbacks_of_other_objects(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     spider = AGGREGATOR_SPIDERS["txyddy"]()

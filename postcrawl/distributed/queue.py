@@ -197,6 +197,15 @@ class ReliablePriorityQueue(PriorityQueue):
         """Requests this worker took and has not finished."""
         return len(self._held) + len(self._taken)
 
+    def reclaim_unanswered(self) -> int:
+        """Put back into the queue what this worker's in-flight set holds while the worker
+        itself holds nothing (an idle engine): requests of a take that Redis applied but could
+        not answer, killed or restarted before its reply. Nobody would handle them otherwise,
+        and the run would never end. How many went back."""
+        if self.inflight_key is None or self.held():
+            return 0
+        return int(self._give_back(keys=[self.inflight_key, self.key]))
+
     def give_back(self) -> int:
         """Send what is staged, then put every request of this worker's in-flight set back
         into the queue (at close)."""

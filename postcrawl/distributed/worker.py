@@ -191,14 +191,23 @@ class DistributedWorker:
 
         from postcrawl.distributed.scheduler import queue_of
 
+        queue = queue_of(self.crawler)
         try:
-            queue_of(self.crawler).flush()  # staged output first: it may hold new requests
+            queue.flush()  # staged output first: it may hold new requests
+            unanswered = queue.reclaim_unanswered()
             queued = int(self.redis.zcard(keys.queue(spider.name)))
             reclaimed = 0 if queued else reclaim_dead(self.redis, spider.name)
             held = 0 if queued or reclaimed else in_flight(self.redis, spider.name)
         except redis.RedisError as exc:
             logger.warning("Redis did not answer (%s); waiting", exc)
             raise DontCloseSpider from None
+        if unanswered:
+            logger.warning(
+                "%s: %d requests of a take Redis did not answer back in the queue",
+                spider.name,
+                unanswered,
+            )
+            self.crawler.stats.inc_value("postcrawl/worker/unanswered_takes", unanswered)
         if reclaimed:
             logger.warning(
                 "%s: %d requests of dead workers back in the queue", spider.name, reclaimed
