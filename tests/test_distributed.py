@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -253,12 +254,20 @@ def test_a_redis_restart_with_its_append_only_file_loses_nothing(
     redis_server: str, tmp_path: Path
 ) -> None:
     """Redis killed (SIGKILL) mid-run and started again from its AOF two seconds later: the
-    worker and the archiver wait for it and finish, every article archived once."""
+    worker and the archiver wait for it and finish, every article archived once. No page is
+    fetched twice but the ones whose callback failed on Redis while it was down: the worker
+    logs each ("… failed on Redis …; it goes back to the queue") and fetches it once more.
+
+    With ``appendfsync always``: Redis then answers a write only once it is in the AOF, so the
+    kill loses nothing it acknowledged. Under ``everysec`` Redis may answer writes it has not
+    yet written to the file (while an fsync is slow it holds them back for up to two
+    seconds): a lost take puts a request back in the queue, to be fetched again unannounced
+    (docs/distributed.md, "Redis restarts with its data")."""
     binary = shutil.which("redis-server")
     assert binary is not None  # redis_server would have skipped (or failed, under CI)
     port = free_port()
     options = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)]
-    options += ["--appendonly", "yes", "--appendfsync", "everysec"]
+    options += ["--appendonly", "yes", "--appendfsync", "always"]
 
     def start() -> subprocess.Popen[bytes]:
         server = subprocess.Popen([binary, *options], stdout=subprocess.DEVNULL)
@@ -283,7 +292,13 @@ def test_a_redis_restart_with_its_append_only_file_loses_nothing(
             redis_proc = start()
             wait(worker, cluster, "worker")
             wait(archiver, cluster, "archiver")
-            assert set(mirror.hits.values()) == {1}  # nothing fetched twice, even so
+            requeued = {  # in the mirror's terms: path and query
+                parts.path + (f"?{parts.query}" if parts.query else "")
+                for url in re.findall(r"(\S+) failed on Redis \(", cluster.output("worker"))
+                if (parts := urlsplit(url))
+            }
+            twice = {path: n for path, n in mirror.hits.items() if n > 1}
+            assert set(twice.values()) <= {2} and set(twice) <= requeued, (twice, requeued)
         finally:
             cluster.close()
             redis_proc.terminate()
