@@ -25,7 +25,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -85,22 +85,40 @@ CREATE TABLE IF NOT EXISTS seen (
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, body, content='articles', content_rowid='rowid', tokenize='trigram'
 );
+-- Articles added in the open transaction and not yet in articles_fts: flush_fts() indexes them
+-- together just before COMMIT (see there why not row by row), so between transactions it is
+-- empty and the full-text index agrees with articles.
+CREATE TABLE IF NOT EXISTS fts_pending (
+    rowid INTEGER PRIMARY KEY
+);
 CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
-    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+    INSERT INTO fts_pending(rowid) VALUES (new.rowid);
 END;
+-- A row still pending has no terms in articles_fts to delete (deleting terms that were never
+-- indexed would corrupt it): it only leaves the pending list.
 CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
     INSERT INTO articles_fts(articles_fts, rowid, title, body)
-    VALUES ('delete', old.rowid, old.title, old.body);
+    SELECT 'delete', old.rowid, old.title, old.body
+    WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE rowid = old.rowid);
+    DELETE FROM fts_pending WHERE rowid = old.rowid;
 END;
-CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE ON articles BEGIN
+CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE OF title, body ON articles BEGIN
     INSERT INTO articles_fts(articles_fts, rowid, title, body)
-    VALUES ('delete', old.rowid, old.title, old.body);
-    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+    SELECT 'delete', old.rowid, old.title, old.body
+    WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE rowid = old.rowid);
+    INSERT OR IGNORE INTO fts_pending(rowid) VALUES (new.rowid);
 END;
 """
 
 # Views for people browsing the index (datasette): additive, created on every writable
 # connection so indexes made before they existed get them too.
+# Version 2 indexed each article from its insert trigger; version 3 (above) queues it.
+_DROP_ROW_TRIGGERS = """
+DROP TRIGGER IF EXISTS articles_ai;
+DROP TRIGGER IF EXISTS articles_ad;
+DROP TRIGGER IF EXISTS articles_au;
+"""
+
 VIEWS = """
 CREATE VIEW IF NOT EXISTS monthly_counts AS
     SELECT month, site, province, COUNT(*) AS articles
@@ -180,10 +198,17 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < SCHEMA_VERSION:
+            if version == 2:  # the triggers that indexed each row as it was inserted
+                conn.executescript(_DROP_ROW_TRIGGERS)
             conn.executescript(SCHEMA)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         conn.executescript(VIEWS)
+        if conn.execute("SELECT 1 FROM fts_pending LIMIT 1").fetchone():
+            # Left by a transaction committed without flush_fts(): index them now.
+            with transaction(conn):
+                pass
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -194,10 +219,27 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        flush_fts(conn)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def flush_fts(conn: sqlite3.Connection) -> None:
+    """Add the articles inserted or changed in the open transaction to the full-text index.
+
+    Call it before every COMMIT that may have changed ``articles`` (:func:`transaction` and
+    the archive's group commit do). FTS5 writes the terms it holds out as a new segment at
+    every savepoint, and a trigger runs inside one, as does each change of a group: indexing
+    each row as it was inserted wrote one small segment per article (50 rows in one
+    transaction, 50 segments), and merging them cost about 0.4 ms per article. One
+    ``INSERT … SELECT`` per transaction writes one segment."""
+    conn.execute(
+        "INSERT INTO articles_fts(rowid, title, body) "
+        "SELECT a.rowid, a.title, a.body FROM fts_pending p JOIN articles a ON a.rowid = p.rowid"
+    )
+    conn.execute("DELETE FROM fts_pending")
 
 
 def _insert(
@@ -343,6 +385,7 @@ def clear(conn: sqlite3.Connection) -> None:
     for table in ("urls", "seen", "articles", "archive_state"):
         conn.execute(f"DELETE FROM {table}")
     conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
+    conn.execute("DELETE FROM fts_pending")
 
 
 # -- the full-text index's segments ----------------------------------------------------------

@@ -1,6 +1,6 @@
 """A crawl's end merges the full-text index's segments; searches find the same articles after.
 
-A crawl writes one article per transaction, and FTS5 makes a segment of each; the crawl's end
+A crawl writes one segment per transaction (a group commit); the crawl's end
 (:func:`postcrawl.crawl_archive.finish_crawl`, run when the last crawler of the process closes
 its archive) runs FTS5 ``optimize`` if articles were added since it last ran
 (:func:`postcrawl.index.optimize_fts`), so searches between crawls seek in one segment.

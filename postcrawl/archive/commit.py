@@ -110,6 +110,7 @@ class Committer:
 
     def _commit_group(self, group: _Group) -> None:
         if not group.records:
+            index.flush_fts(self.conn)
             self.conn.execute("COMMIT")
             return
         group.temps = self.files.write_temps(group.texts)
@@ -125,6 +126,7 @@ class Committer:
             folders = {(self.files.root / rel).parent for _, rel in group.placements}
             sync_files(sorted(folders))
         index.set_manifest_offset(self.conn, end)
+        index.flush_fts(self.conn)
         self.conn.execute("COMMIT")
 
     @contextmanager

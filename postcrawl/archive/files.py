@@ -265,7 +265,8 @@ class ArticleFiles:
         while not current.is_dir() and current != self.root:
             created.append(current)
             current = current.parent
-        folder.mkdir(parents=True, exist_ok=True)
+        if created:  # (most writes go to a day folder that is there already)
+            folder.mkdir(parents=True, exist_ok=True)
         return created
 
     @staticmethod
