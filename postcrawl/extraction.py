@@ -23,6 +23,7 @@ from lxml import etree
 from postcrawl import dates
 from postcrawl.boilerplate import filter_chrome, is_prose
 from postcrawl.chinese_text import clean_line, comparable, to_simplified
+from postcrawl.cssindex import PageIndex
 from postcrawl.metaline import MAX_META_LINE, LineMeta, parse_meta_line
 from postcrawl.sites import Site, site_for_url
 
@@ -204,34 +205,34 @@ def element_lines(element: etree._Element) -> list[str]:
     return [line for line in (clean_line(s) for s in "".join(parts).split("\n")) if line]
 
 
-def _texts(tree: etree._Element, selectors: Iterable[str]) -> list[str]:
+def _texts(page: PageIndex, selectors: Iterable[str]) -> list[str]:
     out = []
     for css in selectors:
-        for el in select(tree, css):
+        for el in page.select(css, select):
             text = el.get("content") if el.tag == "meta" else " ".join(element_lines(el))
             if text and (text := clean_line(text)):
                 out.append(text)
     return out
 
 
-def _title(tree: etree._Element, site: Site, hints: PageHints) -> str | None:
+def _title(page: PageIndex, site: Site, hints: PageHints) -> str | None:
     selectors = (*site.rules.title, "meta[name=ArticleTitle]", "meta[property='og:title']", "h1")
-    for text in _texts(tree, selectors):
+    for text in _texts(page, selectors):
         return text
     if hints.title:
         return clean_line(hints.title)
     # Last resort: the <title>, without the site's name that follows a separator.
-    for el in select(tree, "title"):
+    for el in page.select("title", select):
         text = clean_line(el.text_content() or "")
         if text:
             return _TITLE_SEPARATORS.split(text)[0] or text
     return None
 
 
-def _attachments(tree: etree._Element, site: Site, base_url: str) -> list[str]:
+def _attachments(page: PageIndex, site: Site, base_url: str) -> list[str]:
     found: list[str] = []
     for css in site.rules.attachments:
-        for container in select(tree, css):
+        for container in page.select(css, select):
             for a in container.iter("a"):
                 href = (a.get("href") or "").strip()
                 if href and _ATTACHMENT_EXT.search(href.split("?")[0]):
@@ -241,9 +242,9 @@ def _attachments(tree: etree._Element, site: Site, base_url: str) -> list[str]:
     return found
 
 
-def _body_element(tree: etree._Element, site: Site) -> etree._Element | None:
+def _body_element(page: PageIndex, site: Site) -> etree._Element | None:
     for css in site.rules.body:
-        for el in select(tree, css):
+        for el in page.select(css, select):
             if len("".join(el.itertext()).strip()) >= MIN_BODY_CHARS:
                 return el
     return None
@@ -257,11 +258,11 @@ def _remove(tree: etree._Element, selectors: Iterable[str]) -> None:
             el.drop_tree() if isinstance(el, lxml.html.HtmlElement) else parent.remove(el)
 
 
-def _page_meta(tree: etree._Element, site: Site) -> LineMeta:
+def _page_meta(page: PageIndex, site: Site) -> LineMeta:
     """Metadata from the site's meta elements (the ``.info`` line and its like)."""
     meta = LineMeta()
     for css in site.rules.meta:
-        for el in select(tree, css):
+        for el in page.select(css, select):
             for line in element_lines(el):
                 parsed = parse_meta_line(to_simplified(line))
                 if parsed is not None:
@@ -349,13 +350,15 @@ def extract_article(
     site = site or site_for_url(url)
     hints = hints or PageHints()
     tree = parse_html(decode_html(page, encoding))
+    # The site-rule selectors, answered from one walk of the tree (until _remove changes it).
+    elements = PageIndex(tree)
 
-    title = _title(tree, site, hints)
-    header_texts = _texts(tree, site.rules.header)
-    attachments = _attachments(tree, site, url)
-    meta = _page_meta(tree, site)
+    title = _title(elements, site, hints)
+    header_texts = _texts(elements, site.rules.header)
+    attachments = _attachments(elements, site, url)
+    meta = _page_meta(elements, site)
 
-    body = _body_element(tree, site)
+    body = _body_element(elements, site)
     link_texts: set[str] = set()
     if body is not None:
         _remove(body, site.rules.remove)
