@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from postcrawl.sites.aggregators import AGGREGATORS
@@ -19,10 +20,22 @@ def generic_site(host: str) -> Site:
 def site_for_url(url: str) -> Site:
     """The most specific site row that claims *url* (longest path prefix), else the generic one."""
     parts = urlsplit(url)
-    candidates = [s for s in SITES.values() if s.matches(parts.hostname or "", parts.path or "/")]
-    if not candidates:
-        return generic_site(parts.hostname or "")
-    return max(candidates, key=lambda s: (len(s.path_prefix), len(s.domain)))
+    host, path = parts.hostname or "", parts.path or "/"
+    for name in _rows_on_host(host):
+        if SITES[name].matches(host, path):
+            return SITES[name]
+    return generic_site(host)
+
+
+@lru_cache(maxsize=4096)
+def _rows_on_host(host: str) -> tuple[str, ...]:
+    """The names of the rows on *host*, most specific first (longest path prefix, then
+    domain). Cached by host: every page of a crawl asks, and testing every row's domains
+    took about as long as reading a page's title. Names, not rows, so a row replaced in
+    :data:`SITES` is the one returned (its host and path prefix must stay)."""
+    rows = [s for s in SITES.values() if s.matches(host, s.path_prefix)]
+    rows.sort(key=lambda s: (len(s.path_prefix), len(s.domain)), reverse=True)
+    return tuple(s.name for s in rows)
 
 
 def get_site(name: str) -> Site:
