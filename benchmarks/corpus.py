@@ -1177,8 +1177,8 @@ def describe_build(root: Path, report: BuildReport, built: bool) -> None:
     print(
         f"corpus: {root} ({origin})\n"
         f"  {report.articles:,} articles through ArchiveStore.add, one call each, in group "
-        f"commits of {GROUP} (one index transaction each), in {len(closes)} crawl runs (a backfill of {closes[0][0]:,}, "
-        f"then weekly runs); {report.adds:,} adds ({statuses})\n"
+        f"commits of {GROUP} (one index transaction each), in {len(closes)} crawl runs "
+        f"(a backfill of {closes[0][0]:,}, then weekly runs); {report.adds:,} adds ({statuses})\n"
         f"  write path: {report.add_ms:.2f} ms per add (first tenth {tenths[0]:.2f}, last "
         f"tenth {tenths[-1]:.2f}); generating the text and the normalize step "
         f"{report.generate_s / max(1, report.articles) * 1000:.2f} ms/article, not counted\n"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import cssselect
 from lxml import etree
@@ -25,7 +26,6 @@ from lxml import etree
 _XML_SPACE = str.maketrans("\t\r\n", "   ")
 
 Element = etree._Element
-Test = Callable[[Element], bool]
 
 
 class _Unsupported(Exception):
@@ -35,7 +35,7 @@ class _Unsupported(Exception):
 class _Compound:
     """One compound selector (``div.info#x[name=v]``): the tests one element must pass."""
 
-    def __init__(self, tree: object) -> None:
+    def __init__(self, tree: Any) -> None:  # a cssselect parsed-selector node
         self.tag: str | None = None
         self.classes: list[str] = []
         self.ids: list[str] = []
@@ -43,20 +43,20 @@ class _Compound:
         while True:
             kind = type(tree).__name__
             if kind == "Element":
-                if tree.namespace is not None:  # type: ignore[attr-defined]
+                if tree.namespace is not None:
                     raise _Unsupported
-                self.tag = tree.element  # type: ignore[attr-defined]  # None for *
+                self.tag = tree.element  # None for *
                 return
             if kind == "Class":
-                self.classes.append(tree.class_name)  # type: ignore[attr-defined]
+                self.classes.append(tree.class_name)
             elif kind == "Hash":
-                self.ids.append(tree.id)  # type: ignore[attr-defined]
-            elif kind == "Attrib" and tree.operator == "=" and tree.namespace is None:  # type: ignore[attr-defined]
-                value = tree.value  # type: ignore[attr-defined]
-                self.attribs.append((tree.attrib, value.value if value is not None else ""))  # type: ignore[attr-defined]
+                self.ids.append(tree.id)
+            elif kind == "Attrib" and tree.operator == "=" and tree.namespace is None:
+                value = tree.value
+                self.attribs.append((tree.attrib, value.value if value is not None else ""))
             else:
                 raise _Unsupported
-            tree = tree.selector  # type: ignore[attr-defined]
+            tree = tree.selector
 
     def matches(self, el: Element, classes: frozenset[str]) -> bool:
         if self.tag is not None and el.tag != self.tag:

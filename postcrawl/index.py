@@ -110,15 +110,15 @@ CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE OF title, body ON articles
 END;
 """
 
-# Views for people browsing the index (datasette): additive, created on every writable
-# connection so indexes made before they existed get them too.
-# Version 2 indexed each article from its insert trigger; version 3 (above) queues it.
+# Versions before 3 indexed each article from its insert trigger; version 3 (above) queues it.
 _DROP_ROW_TRIGGERS = """
 DROP TRIGGER IF EXISTS articles_ai;
 DROP TRIGGER IF EXISTS articles_ad;
 DROP TRIGGER IF EXISTS articles_au;
 """
 
+# Views for people browsing the index (datasette): additive, created on every writable
+# connection so indexes made before they existed get them too.
 VIEWS = """
 CREATE VIEW IF NOT EXISTS monthly_counts AS
     SELECT month, site, province, COUNT(*) AS articles
@@ -198,15 +198,13 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version < SCHEMA_VERSION:
-            if version == 2:  # the triggers that indexed each row as it was inserted
-                conn.executescript(_DROP_ROW_TRIGGERS)
+        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            conn.executescript(_DROP_ROW_TRIGGERS)  # (none in a new file)
             conn.executescript(SCHEMA)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         conn.executescript(VIEWS)
         if conn.execute("SELECT 1 FROM fts_pending LIMIT 1").fetchone():
-            # Left by a transaction committed without flush_fts(): index them now.
+            # Left by a transaction committed without flush_fts(): transaction() indexes them.
             with transaction(conn):
                 pass
     conn.row_factory = sqlite3.Row
