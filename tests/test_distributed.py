@@ -168,8 +168,26 @@ def wait(proc: subprocess.Popen[str], cluster: Cluster, name: str, timeout: floa
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-        pytest.fail(f"{name} did not finish:\n{cluster.output(name)[-3000:]}")
-    assert proc.returncode == 0, cluster.output(name)[-3000:]
+        pytest.fail(f"{name} did not finish:\n{_tail(cluster.output(name))}")
+    assert proc.returncode == 0, _tail(cluster.output(name))
+
+
+def _tail(output: str, chars: int = 6000) -> str:
+    """The end of a process's output, with the warnings an outage repeats for every request
+    and heartbeat kept to their first three, so what came after them fits."""
+    seen: Counter[str] = Counter()
+    kept = []
+    for line in output.splitlines():
+        kind = next((k for k in ("did not take", "heartbeat not sent") if k in line), None)
+        if kind is not None:
+            seen[kind] += 1
+            if seen[kind] > 3:
+                continue
+        kept.append(line)
+    dropped = sum(max(0, n - 3) for n in seen.values())
+    return (f"({dropped} repeated warnings left out)\n" if dropped else "") + "\n".join(kept)[
+        -chars:
+    ]
 
 
 def wait_until(condition: object, timeout: float = 60) -> None:

@@ -225,6 +225,35 @@ def test_an_idle_worker_takes_back_requests_of_a_take_redis_did_not_answer(
     assert len(pusher) == 2 and in_flight(text, "gd_spb") == 0
 
 
+def test_output_staged_while_redis_was_away_is_sent_by_the_next_take(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request finished while Redis was away keeps its output staged. With no request left
+    in the engine's hands, no done() would send it, and the staged pushes keep the engine from
+    idling: the next take sends it first, so the run goes on (it hung before)."""
+    client = redis.Redis.from_url(redis_url)
+    text = redis.Redis.from_url(redis_url, decode_responses=True)
+    spider = BUREAU_SPIDERS["gd_spb"]()
+    queue_for(client, spider, None).push(Request("http://127.0.0.1:1/list", callback=spider.parse))
+    worker = queue_for(client, spider, "w-1")
+    listing = worker.pop()
+    assert listing is not None
+    worker.stage_push(Request("http://127.0.0.1:1/a", callback=spider.parse_article), "fp-a")
+    with monkeypatch.context() as away:
+        away.setattr(worker.server, "pipeline", lambda **_: _raise(redis.ConnectionError("away")))
+        with pytest.raises(redis.ConnectionError):
+            worker.done(listing)
+    assert worker.held() == 0 and worker.local() == 1 and in_flight(text, "gd_spb") == 1
+    article = worker.pop()  # Redis is back
+    assert article is not None and article.url == "http://127.0.0.1:1/a"
+    worker.done(article)
+    assert worker.local() == 0 and in_flight(text, "gd_spb") == 0 and worker.pop() is None
+
+
+def _raise(exc: Exception) -> Any:
+    raise exc
+
+
 def test_queue_refuses_callbacks_of_other_objects(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     spider = AGGREGATOR_SPIDERS["txyddy"]()

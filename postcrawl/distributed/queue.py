@@ -127,6 +127,11 @@ class ReliablePriorityQueue(PriorityQueue):
     def pop(self, timeout: int = 0) -> Request | None:
         if self.inflight_key is None:
             raise RuntimeError("an unbound queue only takes pushes (postcrawl enqueue)")
+        if not self._held:
+            # Output whose sending failed (Redis was away) while the engine finished its last
+            # requests: no done() is left to send it, and the engine, seeing the staged pushes
+            # (local()), never idles to. It goes now, before the take it may feed.
+            self.flush()
         if not self._taken:
             found = self._take(keys=[self.key, self.inflight_key], args=[self.prefetch])
             for member, score in zip(found[::2], found[1::2], strict=True):
@@ -172,7 +177,8 @@ class ReliablePriorityQueue(PriorityQueue):
     def flush(self) -> None:
         """Send what is staged: pushes, then items, then releases, in one MULTI/EXEC. When
         Redis does not answer it all stays staged (and the requests in flight) for the next
-        try; a worker that dies meanwhile loses nothing (see the module's docstring)."""
+        try (the next :meth:`done`, or :meth:`pop` once no request is being handled); a worker
+        that dies meanwhile loses nothing (see the module's docstring)."""
         if not (self._pushes or self._items or self._releases):
             return
         pipe = self.server.pipeline(transaction=True)
