@@ -47,6 +47,10 @@ from postcrawl.siteroots import SiteRoots
 logger = logging.getLogger(__name__)
 
 WARC_DIR = "warc"
+# Responses waiting for the writer thread at most (about 2.5 MB of seed-length pages): when
+# the disk stalls, queueing the next one waits, which pauses the crawl instead of growing its
+# memory without bound.
+WARC_QUEUE_MAX = 256
 REAL_URL_HEADER = "WARC-Postcrawl-Real-URL"
 SITE_HEADER = "WARC-Postcrawl-Site"
 ROLE_HEADER = "WARC-Postcrawl-Role"
@@ -78,7 +82,8 @@ class WarcRecorder:
 
     The records are compressed and written by a thread of their own (zlib lets other threads
     run while it compresses), in the order the responses came; the reactor thread only
-    queues them. The file is complete when the spider closes."""
+    queues them, and waits when :data:`WARC_QUEUE_MAX` are waiting. The file is complete when
+    the spider closes."""
 
     def __init__(
         self, root: Path, spider_name: str, fsync: bool, folder: Path | None = None
@@ -93,7 +98,7 @@ class WarcRecorder:
         self.records = 0
         self.errors = 0
         self._stats: StatsCollector | None = None  # set by from_crawler
-        self._queue: queue.SimpleQueue[_Pending | None] | None = None
+        self._queue: queue.Queue[_Pending | None] | None = None
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -139,14 +144,14 @@ class WarcRecorder:
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         if self._queue is None:
-            self._queue = queue.SimpleQueue()
+            self._queue = queue.Queue(maxsize=WARC_QUEUE_MAX)
             self._thread = threading.Thread(
                 target=self._write_loop, args=(self._queue,), name="warc-writer", daemon=True
             )
             self._thread.start()
         self._queue.put(_pending(response, request, spider))
 
-    def _write_loop(self, pending_records: queue.SimpleQueue[_Pending | None]) -> None:
+    def _write_loop(self, pending_records: queue.Queue[_Pending | None]) -> None:
         while (pending := pending_records.get()) is not None:
             try:
                 self._write(pending)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from postcrawl import warc
 from postcrawl.warc import WarcRecorder
 from tests.conftest import fixture_named
 
@@ -127,3 +129,31 @@ def test_a_torn_tail_loses_only_the_last_record(archive_root: Path, where: float
 def test_off_switch(archive_root: Path) -> None:
     with pytest.raises(NotConfigured):
         _recorder(archive_root, POSTCRAWL_WARC_ENABLED=False)
+
+
+def test_a_stalled_writer_holds_the_crawl_back_instead_of_its_memory(
+    archive_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the writer thread cannot write (a disk that stalls), at most WARC_QUEUE_MAX
+    responses wait in memory: queueing the next one waits. Nothing is lost once it writes."""
+    monkeypatch.setattr(warc, "WARC_QUEUE_MAX", 4)
+    recorder, _ = _recorder(archive_root)
+    disk = threading.Event()
+    write = recorder._write
+
+    def stalled(pending: object) -> None:
+        disk.wait(10)
+        write(pending)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(recorder, "_write", stalled)
+    pages = [(f"https://gd.spb.gov.cn/{n}.shtml", 200, b"<p>x</p>" * 100) for n in range(12)]
+    crawl = threading.Thread(target=_record_all, args=(recorder, pages))
+    crawl.start()
+    crawl.join(1.0)
+    assert crawl.is_alive()  # waiting to queue: one record at the writer, 4 queued
+    assert recorder._queue is not None and recorder._queue.qsize() == 4
+    disk.set()
+    crawl.join(10)
+    assert not crawl.is_alive()
+    (path,) = (archive_root / "warc").glob("gd_spb-*.warc.gz")
+    assert [r.url for r in _read(path)] == [url for url, _, _ in pages]
