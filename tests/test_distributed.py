@@ -185,9 +185,8 @@ def _tail(output: str, chars: int = 6000) -> str:
                 continue
         kept.append(line)
     dropped = sum(max(0, n - 3) for n in seen.values())
-    return (f"({dropped} repeated warnings left out)\n" if dropped else "") + "\n".join(kept)[
-        -chars:
-    ]
+    tail = "\n".join(kept)[-chars:]
+    return f"({dropped} repeated warnings left out)\n{tail}" if dropped else tail
 
 
 def wait_until(condition: object, timeout: float = 60) -> None:

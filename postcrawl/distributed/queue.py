@@ -129,8 +129,9 @@ class ReliablePriorityQueue(PriorityQueue):
             raise RuntimeError("an unbound queue only takes pushes (postcrawl enqueue)")
         if not self._held:
             # Output whose sending failed (Redis was away) while the engine finished its last
-            # requests: no done() is left to send it, and the engine, seeing the staged pushes
-            # (local()), never idles to. It goes now, before the take it may feed.
+            # requests: no done() is left to send it, and the staged pushes (local()) keep the
+            # engine from idling, so the idle check never does either. It goes now, before the
+            # take it may feed.
             self.flush()
         if not self._taken:
             found = self._take(keys=[self.key, self.inflight_key], args=[self.prefetch])
