@@ -92,6 +92,7 @@ def metadata(database: str = "index") -> dict[str, Any]:
                         "facets": ["relation", "site", "stored_site"],
                     },
                     "articles_fts": {"hidden": True},
+                    "fts_pending": {"hidden": True},  # empty between transactions
                 },
             }
         },
