@@ -127,6 +127,7 @@ class Cluster:
         self.mirror = mirror
         self.data = folder / "data"
         self._logs: list[IO[str]] = []
+        self._procs: list[subprocess.Popen[str]] = []
 
     def spider_args(self) -> list[str]:
         return [*SPIDERS, "-a", f"base_url={self.mirror.base_url}", *settings(FAST | QUICK)]
@@ -139,7 +140,7 @@ class Cluster:
     def start(self, name: str, *args: str) -> subprocess.Popen[str]:
         out = open(self.folder / f"{name}.out", "w")  # noqa: SIM115 - closed in close()
         self._logs.append(out)
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [*POSTCRAWL, *args],
             cwd=ROOT,
             env=self.env,
@@ -147,6 +148,8 @@ class Cluster:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        self._procs.append(proc)
+        return proc
 
     def worker(self, name: str) -> subprocess.Popen[str]:
         return self.start(name, "crawl", "--worker", *self.spider_args())
@@ -159,6 +162,12 @@ class Cluster:
         return (self.folder / f"{name}.out").read_text(encoding="utf-8")
 
     def close(self) -> None:
+        """Kill what is still running (a test that failed halfway leaves processes that
+        would wait on a Redis that is gone, into the tests after it), close the logs."""
+        for proc in self._procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
         for log in self._logs:
             log.close()
 
