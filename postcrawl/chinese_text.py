@@ -144,12 +144,17 @@ def clean_paragraphs(paragraphs: Iterable[str], *, simplify: bool | None = None)
     return lines
 
 
+def _folded(text: str) -> str:
+    """*text* without pinyin, simplified and NFKC-folded: what the hash and the comparisons
+    of short lines both see."""
+    text = nfkc(to_simplified(strip_pinyin(text)))
+    # NFKC can turn compatibility characters into traditional ones; convert again if so.
+    return to_simplified(text)
+
+
 def normalized_body(paragraphs: Iterable[str]) -> str:
     """The text the hash covers: simplified, NFKC-folded, all whitespace removed."""
-    joined = "".join(paragraphs)
-    text = nfkc(to_simplified(strip_pinyin(joined)))
-    # NFKC can turn compatibility characters into traditional ones; convert again if so.
-    text = to_simplified(text)
+    text = _folded("".join(paragraphs))
     return "".join(text.split())  # every whitespace character out (str.isspace, as re's \s)
 
 
@@ -191,8 +196,8 @@ def _not_letter_or_number_bmp() -> re.Pattern[str]:
 
 def comparable(text: str) -> str:
     """A form for comparing short lines (titles, captions): simplified, no punctuation or spaces."""
-    # normalized_body's whitespace removal is left to the deletion below, which drops it.
-    text = to_simplified(nfkc(to_simplified(strip_pinyin(text))))
+    # (No whitespace removal as in normalized_body: the deletion below drops whitespace too.)
+    text = _folded(text)
     if not _BEYOND_BMP.search(text):
         return _not_letter_or_number_bmp().sub("", text)
     return text.translate(_LETTERS_AND_NUMBERS)  # (a character beyond the BMP: an emoji…)
