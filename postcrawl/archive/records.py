@@ -107,8 +107,9 @@ def apply(
     """Make the index say what *record* says (inside the caller's transaction).
 
     *paragraphs* is the article's body for ``article`` records (read from its file when
-    replaying); *normalized*, its normalized body when the caller has it already. Applying a record twice gives the same index. ``False`` when the record
-    cannot apply (a URL of an article the index does not hold, an unknown event).
+    replaying); *normalized*, its normalized body when the caller has it already. Applying a
+    record twice gives the same index. ``False`` when the record cannot apply (a URL of an
+    article the index does not hold, an unknown event).
     """
     event = record.get("event")
     if event == "article":
